@@ -1,0 +1,21 @@
+/**
+ * qwasm — quantize models and tensors in the browser, run int8 inference.
+ *
+ * ```ts
+ * import { init } from 'qwasm';
+ * const qw = await init();
+ * ```
+ * @module
+ */
+export { init } from './init.js';
+export type { InitOptions } from './init.js';
+export { Qwasm } from './qwasm.js';
+export type { BuildInfo, HeapStats } from './qwasm.js';
+export {
+  QwasmError,
+  QwasmArgumentError,
+  QwasmUnsupportedError,
+  QwasmFormatError,
+  QwasmOutOfMemoryError,
+  QwasmDisposedError,
+} from './errors.js';

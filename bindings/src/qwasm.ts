@@ -1,0 +1,48 @@
+/**
+ * The API object that `init()` resolves to. Each concept lives in its own
+ * file (tensor.ts, observer.ts, linear.ts, model.ts …); this class only gives
+ * them the loaded core.
+ * @module
+ */
+import type { RawCore } from './core.js';
+
+/** What this build of the core is. */
+export interface BuildInfo {
+  /** Package / core version. */
+  version: string;
+  /** `"wasm32"`. */
+  target: string;
+  /** True when the wasm SIMD128 kernels are compiled in and running. */
+  simd: boolean;
+  /** `"wasm-simd128"` or `"wasm-scalar"`. */
+  isa: string;
+}
+
+/** Heap usage of the wasm instance, for leak checks. */
+export interface HeapStats {
+  /** Bytes handed out by malloc and not yet freed. */
+  allocatedBytes: number;
+  /** Total bytes of the wasm linear memory. */
+  heapBytes: number;
+}
+
+export class Qwasm {
+  /** @internal */
+  readonly core: RawCore;
+
+  /** @internal Use `init()`. */
+  constructor(core: RawCore) {
+    this.core = core;
+  }
+
+  /** Version and kernel ISA of the loaded core. */
+  get buildInfo(): BuildInfo {
+    return this.core.buildInfo();
+  }
+
+  /** Current wasm heap usage (for leak checks and memory displays). */
+  heapStats(): HeapStats {
+    const s = this.core.heapStats();
+    return { allocatedBytes: s.allocatedBytes, heapBytes: this.core.HEAPU8.buffer.byteLength };
+  }
+}

@@ -1,0 +1,3 @@
+import { init } from 'qwasm';
+
+init().then((qw) => postMessage({ ok: true, ...qw.buildInfo }), (e) => postMessage({ ok: false, error: String(e) }));
