@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { init, Qwasm } from './helpers.js';
+import { init, Qwasm } from 'qwasm';
 
 describe('init', () => {
   it('loads the SIMD wasm core in Node', async () => {
