@@ -36,7 +36,7 @@ export function checked<T>(core: RawCore, call: () => T): T {
   return result;
 }
 
-type HeapArray = Float32Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Uint32Array | Float64Array;
+export type HeapArray = Float32Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Float64Array | BigInt64Array;
 
 /**
  * Copies `data` into freshly malloc'd wasm memory, runs `fn(ptr)` and frees

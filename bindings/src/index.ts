@@ -19,3 +19,5 @@ export {
   QwasmOutOfMemoryError,
   QwasmDisposedError,
 } from './errors.js';
+export { Model } from './model.js';
+export type { TensorInfo, TensorValue, TensorArray, ModelSummary, GraphNode, StoredTensorInfo } from './model.js';

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RawCore } from './core.js';
+import { loadModel, type Model } from './model.js';
 
 /** What this build of the core is. */
 export interface BuildInfo {
@@ -38,6 +39,16 @@ export class Qwasm {
   /** Version and kernel ISA of the loaded core. */
   get buildInfo(): BuildInfo {
     return this.core.buildInfo();
+  }
+
+  /**
+   * Loads an ONNX model (or a safetensors file: tensors, no graph) from its
+   * bytes. Corrupt files throw {@link QwasmFormatError} naming the byte
+   * offset; unsupported ops throw {@link QwasmUnsupportedError} listing the
+   * supported ones.
+   */
+  async loadModel(bytes: Uint8Array | ArrayBuffer): Promise<Model> {
+    return loadModel(this.core, bytes);
   }
 
   /** Current wasm heap usage (for leak checks and memory displays). */

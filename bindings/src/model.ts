@@ -1,0 +1,228 @@
+/**
+ * Models: load an ONNX or safetensors file, inspect it, run it.
+ *
+ * ```ts
+ * const model = await qw.loadModel(bytes);
+ * model.inputs;  // [{ name: 'input', shape: ['batch', 784], dtype: 'float32' }]
+ * const out = model.run({ input: { data: pixels, shape: [1, 784] } });
+ * out.logits.data; // Float32Array
+ * model.dispose();
+ * ```
+ * @module
+ */
+import { checked, copyFromHeap, withHeapCopy, type EmbindHandle, type RawCore } from './core.js';
+import { QwasmArgumentError, QwasmDisposedError } from './errors.js';
+
+/** A declared model input or output. Symbolic dimensions are strings (`'batch'`), unknown ones `'?'`. */
+export interface TensorInfo {
+  name: string;
+  /** Declared shape, or `null` when the file does not declare one. */
+  shape: Array<number | string> | null;
+  /** `'float32'`, `'uint8'`, `'int8'`, `'int32'`, `'int64'`, ... */
+  dtype: string;
+}
+
+/** Typed arrays the executor accepts and returns. */
+export type TensorArray = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array | Uint16Array | Int16Array | Float64Array;
+
+/** A tensor passed to or returned by {@link Model.run}. */
+export interface TensorValue<A extends TensorArray = TensorArray> {
+  data: A;
+  shape: number[];
+  /** Set on outputs; inputs infer it from the array type. */
+  dtype?: string;
+}
+
+/** One node of the executed graph (after constant and BatchNorm folding). */
+export interface GraphNode {
+  name: string;
+  op: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+/** What a model is made of. */
+export interface ModelSummary {
+  format: 'onnx' | 'safetensors';
+  /** Op type → count, after folding (ONNX only). */
+  ops?: Record<string, number>;
+  nodeCount?: number;
+  nodes?: GraphNode[];
+  parameterCount: number;
+  parameterBytes: number;
+  foldedNodes?: number;
+  foldedBatchNorms?: number;
+  opset?: number;
+  producer?: string;
+  tensorCount?: number;
+}
+
+/** A constant tensor of the model (ONNX initializer or safetensors entry). */
+export interface StoredTensorInfo {
+  name: string;
+  shape: number[];
+  dtype: string;
+  byteLength: number;
+}
+
+interface RawModel extends EmbindHandle {
+  format(): string;
+  inputs(): TensorInfo[];
+  outputs(): TensorInfo[];
+  summary(): ModelSummary;
+  tensorList(): StoredTensorInfo[];
+  tensorData(name: string): number;
+  clearFeeds(): void;
+  setFeed(name: string, ptr: number, shape: number[], elemType: number): void;
+  run(): Array<{ name: string; shape: number[]; dtype: string; ptr: number; byteLength: number }>;
+  releaseOutputs(): void;
+}
+
+interface ModelCore extends RawCore {
+  ModelHandle: { load(ptr: number, size: number): RawModel | null };
+}
+
+// ONNX TensorProto.DataType numbers.
+const ELEM_TYPES: Record<string, { code: number; ctor: { new (b: ArrayBufferLike, o: number, n: number): TensorArray; BYTES_PER_ELEMENT: number } }> = {
+  float32: { code: 1, ctor: Float32Array },
+  uint8: { code: 2, ctor: Uint8Array },
+  int8: { code: 3, ctor: Int8Array },
+  uint16: { code: 4, ctor: Uint16Array },
+  int16: { code: 5, ctor: Int16Array },
+  int32: { code: 6, ctor: Int32Array },
+  int64: { code: 7, ctor: BigInt64Array },
+  bool: { code: 9, ctor: Uint8Array },
+  float64: { code: 11, ctor: Float64Array },
+};
+
+function dtypeOfArray(data: unknown): string | undefined {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Uint8Array) return 'uint8';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof BigInt64Array) return 'int64';
+  if (data instanceof Uint16Array) return 'uint16';
+  if (data instanceof Int16Array) return 'int16';
+  if (data instanceof Float64Array) return 'float64';
+  return undefined;
+}
+
+const registry = typeof FinalizationRegistry !== 'undefined'
+  ? new FinalizationRegistry<string>((what) => console.warn(`qwasm: a ${what} was garbage-collected without dispose(); its wasm memory leaked`))
+  : undefined;
+
+/** A loaded model. Free it with {@link Model.dispose} (or `using`). */
+export class Model {
+  /** @internal */
+  readonly core: ModelCore;
+  #raw: RawModel | null;
+  /** `'onnx'` or `'safetensors'`. */
+  readonly format: 'onnx' | 'safetensors';
+  /** Graph inputs (excluding initializers). Empty for safetensors. */
+  readonly inputs: TensorInfo[];
+  /** Graph outputs. Empty for safetensors. */
+  readonly outputs: TensorInfo[];
+
+  /** @internal Use `qw.loadModel()`. */
+  constructor(core: ModelCore, raw: RawModel) {
+    this.core = core;
+    this.#raw = raw;
+    this.format = raw.format() as 'onnx' | 'safetensors';
+    this.inputs = raw.inputs();
+    this.outputs = raw.outputs();
+    registry?.register(this, 'Model', this);
+  }
+
+  /** @internal */
+  get raw(): RawModel {
+    if (!this.#raw) throw new QwasmDisposedError('Model');
+    return this.#raw;
+  }
+
+  /** Op histogram, node list, parameter count and bytes. */
+  summary(): ModelSummary {
+    return checked(this.core, () => this.raw.summary());
+  }
+
+  /** The model's constant tensors (weights). */
+  tensors(): StoredTensorInfo[] {
+    return this.raw.tensorList();
+  }
+
+  /** A copy of one constant tensor. Throws if there is none of that name. */
+  getTensor(name: string): TensorValue {
+    const info = this.raw.tensorList().find((t) => t.name === name);
+    if (!info) throw new QwasmArgumentError(`getTensor: no tensor named '${name}'`);
+    const kind = ELEM_TYPES[info.dtype];
+    const ptr = this.raw.tensorData(name);
+    if (!kind) return { data: copyFromHeap(this.core, Uint8Array, ptr, info.byteLength), shape: info.shape, dtype: info.dtype };
+    const n = info.byteLength / kind.ctor.BYTES_PER_ELEMENT;
+    return { data: copyFromHeap(this.core, kind.ctor, ptr, n), shape: info.shape, dtype: info.dtype };
+  }
+
+  /**
+   * Runs the model. Every input must be given, as `{ data, shape }` with a
+   * typed array matching the input's dtype (Float32Array for float32).
+   * Returns the outputs by name (copies; safe to keep).
+   */
+  run(feeds: Record<string, TensorValue>): Record<string, TensorValue> {
+    const raw = this.raw;
+    if (feeds === null || typeof feeds !== 'object') throw new QwasmArgumentError('run: feeds must be an object of { data, shape } by input name');
+    raw.clearFeeds();
+    try {
+      for (const [name, value] of Object.entries(feeds)) {
+        if (!value || !ArrayBuffer.isView(value.data) || !Array.isArray(value.shape)) {
+          throw new QwasmArgumentError(`run: inputs['${name}'] must be { data: TypedArray, shape: number[] }`);
+        }
+        const dtype = dtypeOfArray(value.data);
+        if (!dtype) throw new QwasmArgumentError(`run: inputs['${name}'].data has an unsupported array type`);
+        const count = value.shape.reduce((a, b) => a * b, 1);
+        if (!value.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new QwasmArgumentError(`run: inputs['${name}'].shape must hold non-negative integers, got [${value.shape}]`);
+        if (count !== value.data.length) {
+          throw new QwasmArgumentError(`run: inputs['${name}'] has ${value.data.length} values but shape [${value.shape}] needs ${count}`);
+        }
+        withHeapCopy(this.core, value.data as Float32Array, (ptr) => checked(this.core, () => raw.setFeed(name, ptr, value.shape, ELEM_TYPES[dtype].code)));
+      }
+      const outs = checked(this.core, () => raw.run());
+      const result: Record<string, TensorValue> = {};
+      for (const o of outs) {
+        const kind = ELEM_TYPES[o.dtype];
+        const data = kind
+          ? copyFromHeap(this.core, kind.ctor, o.ptr, o.byteLength / kind.ctor.BYTES_PER_ELEMENT)
+          : copyFromHeap(this.core, Uint8Array, o.ptr, o.byteLength);
+        result[o.name] = { data, shape: o.shape, dtype: o.dtype };
+      }
+      return result;
+    } finally {
+      raw.releaseOutputs();
+    }
+  }
+
+  /** Frees the model's wasm memory. Idempotent. */
+  dispose(): void {
+    if (this.#raw) {
+      this.#raw.delete();
+      this.#raw = null;
+      registry?.unregister(this);
+    }
+  }
+
+  /** Whether {@link Model.dispose} was called. */
+  get disposed(): boolean {
+    return this.#raw === null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** @internal Loads model bytes (ONNX or safetensors, sniffed). */
+export function loadModel(core: RawCore, bytes: Uint8Array | ArrayBuffer): Model {
+  const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(view instanceof Uint8Array)) throw new QwasmArgumentError('loadModel: bytes must be a Uint8Array or ArrayBuffer');
+  const mc = core as ModelCore;
+  const raw = withHeapCopy(core, view, (ptr) => checked(core, () => mc.ModelHandle.load(ptr, view.byteLength)));
+  if (!raw) throw new QwasmArgumentError('loadModel: the core returned no model');
+  return new Model(mc, raw);
+}
