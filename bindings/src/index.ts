@@ -21,3 +21,5 @@ export {
 } from './errors.js';
 export { Model } from './model.js';
 export type { TensorInfo, TensorValue, TensorArray, ModelSummary, GraphNode, StoredTensorInfo } from './model.js';
+export { QuantizedModel } from './ptq.js';
+export type { QuantizeModelOptions, PtqWeightOptions, PtqActivationOptions, LayerReport, QuantizationReport, LayerSensitivity } from './ptq.js';

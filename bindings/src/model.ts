@@ -65,17 +65,60 @@ export interface StoredTensorInfo {
   byteLength: number;
 }
 
-interface RawModel extends EmbindHandle {
+/** @internal What model-like handles share for running. */
+export interface RunnableHandle {
+  clearFeeds(): void;
+  setFeed(name: string, ptr: number, shape: number[], elemType: number): void;
+  run(): Array<{ name: string; shape: number[]; dtype: string; ptr: number; byteLength: number }>;
+  releaseOutputs(): void;
+}
+
+/** @internal Copies feeds into the handle (throws naming a bad input). */
+export function stageFeeds(core: RawCore, raw: RunnableHandle, feeds: Record<string, TensorValue>, what: string): void {
+  if (feeds === null || typeof feeds !== 'object') throw new QwasmArgumentError(`${what}: feeds must be an object of { data, shape } by input name`);
+  raw.clearFeeds();
+  for (const [name, value] of Object.entries(feeds)) {
+    if (!value || !ArrayBuffer.isView(value.data) || !Array.isArray(value.shape)) {
+      throw new QwasmArgumentError(`${what}: inputs['${name}'] must be { data: TypedArray, shape: number[] }`);
+    }
+    const dtype = dtypeOfArray(value.data);
+    if (!dtype) throw new QwasmArgumentError(`${what}: inputs['${name}'].data has an unsupported array type`);
+    if (!value.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new QwasmArgumentError(`${what}: inputs['${name}'].shape must hold non-negative integers, got [${value.shape}]`);
+    const count = value.shape.reduce((a, b) => a * b, 1);
+    if (count !== value.data.length) {
+      throw new QwasmArgumentError(`${what}: inputs['${name}'] has ${value.data.length} values but shape [${value.shape}] needs ${count}`);
+    }
+    withHeapCopy(core, value.data as Float32Array, (ptr) => checked(core, () => raw.setFeed(name, ptr, value.shape, ELEM_TYPES[dtype].code)));
+  }
+}
+
+/** @internal Runs a handle on feeds and copies the outputs out. */
+export function runHandle(core: RawCore, raw: RunnableHandle, feeds: Record<string, TensorValue>): Record<string, TensorValue> {
+  try {
+    stageFeeds(core, raw, feeds, 'run');
+    const outs = checked(core, () => raw.run());
+    const result: Record<string, TensorValue> = {};
+    for (const o of outs) {
+      const kind = ELEM_TYPES[o.dtype];
+      const data = kind
+        ? copyFromHeap(core, kind.ctor, o.ptr, o.byteLength / kind.ctor.BYTES_PER_ELEMENT)
+        : copyFromHeap(core, Uint8Array, o.ptr, o.byteLength);
+      result[o.name] = { data, shape: o.shape, dtype: o.dtype };
+    }
+    return result;
+  } finally {
+    raw.releaseOutputs();
+  }
+}
+
+/** @internal */
+export interface RawModel extends EmbindHandle, RunnableHandle {
   format(): string;
   inputs(): TensorInfo[];
   outputs(): TensorInfo[];
   summary(): ModelSummary;
   tensorList(): StoredTensorInfo[];
   tensorData(name: string): number;
-  clearFeeds(): void;
-  setFeed(name: string, ptr: number, shape: number[], elemType: number): void;
-  run(): Array<{ name: string; shape: number[]; dtype: string; ptr: number; byteLength: number }>;
-  releaseOutputs(): void;
 }
 
 interface ModelCore extends RawCore {
@@ -107,7 +150,8 @@ function dtypeOfArray(data: unknown): string | undefined {
   return undefined;
 }
 
-const registry = typeof FinalizationRegistry !== 'undefined'
+/** @internal */
+export const registry = typeof FinalizationRegistry !== 'undefined'
   ? new FinalizationRegistry<string>((what) => console.warn(`qwasm: a ${what} was garbage-collected without dispose(); its wasm memory leaked`))
   : undefined;
 
@@ -166,36 +210,7 @@ export class Model {
    * Returns the outputs by name (copies; safe to keep).
    */
   run(feeds: Record<string, TensorValue>): Record<string, TensorValue> {
-    const raw = this.raw;
-    if (feeds === null || typeof feeds !== 'object') throw new QwasmArgumentError('run: feeds must be an object of { data, shape } by input name');
-    raw.clearFeeds();
-    try {
-      for (const [name, value] of Object.entries(feeds)) {
-        if (!value || !ArrayBuffer.isView(value.data) || !Array.isArray(value.shape)) {
-          throw new QwasmArgumentError(`run: inputs['${name}'] must be { data: TypedArray, shape: number[] }`);
-        }
-        const dtype = dtypeOfArray(value.data);
-        if (!dtype) throw new QwasmArgumentError(`run: inputs['${name}'].data has an unsupported array type`);
-        const count = value.shape.reduce((a, b) => a * b, 1);
-        if (!value.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new QwasmArgumentError(`run: inputs['${name}'].shape must hold non-negative integers, got [${value.shape}]`);
-        if (count !== value.data.length) {
-          throw new QwasmArgumentError(`run: inputs['${name}'] has ${value.data.length} values but shape [${value.shape}] needs ${count}`);
-        }
-        withHeapCopy(this.core, value.data as Float32Array, (ptr) => checked(this.core, () => raw.setFeed(name, ptr, value.shape, ELEM_TYPES[dtype].code)));
-      }
-      const outs = checked(this.core, () => raw.run());
-      const result: Record<string, TensorValue> = {};
-      for (const o of outs) {
-        const kind = ELEM_TYPES[o.dtype];
-        const data = kind
-          ? copyFromHeap(this.core, kind.ctor, o.ptr, o.byteLength / kind.ctor.BYTES_PER_ELEMENT)
-          : copyFromHeap(this.core, Uint8Array, o.ptr, o.byteLength);
-        result[o.name] = { data, shape: o.shape, dtype: o.dtype };
-      }
-      return result;
-    } finally {
-      raw.releaseOutputs();
-    }
+    return runHandle(this.core, this.raw, feeds);
   }
 
   /** Frees the model's wasm memory. Idempotent. */

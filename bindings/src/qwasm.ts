@@ -6,6 +6,7 @@
  */
 import type { RawCore } from './core.js';
 import { loadModel, type Model } from './model.js';
+import { analyzeSensitivity, quantizeModel, type LayerSensitivity, type QuantizeModelOptions, type QuantizedModel } from './ptq.js';
 
 /** What this build of the core is. */
 export interface BuildInfo {
@@ -49,6 +50,24 @@ export class Qwasm {
    */
   async loadModel(bytes: Uint8Array | ArrayBuffer): Promise<Model> {
     return loadModel(this.core, bytes);
+  }
+
+  /**
+   * Post-training quantization of a loaded ONNX model: `weight-only`,
+   * `dynamic` or `static` (calibrated). The result runs here and exports to a
+   * standard QDQ ONNX model that onnxruntime runs.
+   */
+  async quantizeModel(model: Model, options: QuantizeModelOptions): Promise<QuantizedModel> {
+    return quantizeModel(this.core, model, options);
+  }
+
+  /**
+   * Sensitivity analysis: quantizes one layer at a time (with `options`) and
+   * ranks layers by the model's output SQNR, most sensitive first. To keep
+   * the worst k in float32: `exclude: ranking.slice(0, k).map((l) => l.node)`.
+   */
+  async sensitivity(model: Model, options: QuantizeModelOptions): Promise<LayerSensitivity[]> {
+    return analyzeSensitivity(this.core, model, options);
   }
 
   /** Current wasm heap usage (for leak checks and memory displays). */
