@@ -23,3 +23,5 @@ export { Model } from './model.js';
 export type { TensorInfo, TensorValue, TensorArray, ModelSummary, GraphNode, StoredTensorInfo } from './model.js';
 export { QuantizedModel } from './ptq.js';
 export type { QuantizeModelOptions, PtqWeightOptions, PtqActivationOptions, LayerReport, QuantizationReport, LayerSensitivity } from './ptq.js';
+export { QuantizedTensor, DTYPES } from './tensor.js';
+export type { DType, QuantizeOptions, ErrorMetrics, MemoryAccounting } from './tensor.js';

@@ -6,6 +6,7 @@
  */
 import type { RawCore } from './core.js';
 import { loadModel, type Model } from './model.js';
+import { fakeQuantize, metrics, quantize, type ErrorMetrics, type QuantizeOptions, type QuantizedTensor } from './tensor.js';
 import { analyzeSensitivity, quantizeModel, type LayerSensitivity, type QuantizeModelOptions, type QuantizedModel } from './ptq.js';
 
 /** What this build of the core is. */
@@ -40,6 +41,25 @@ export class Qwasm {
   /** Version and kernel ISA of the loaded core. */
   get buildInfo(): BuildInfo {
     return this.core.buildInfo();
+  }
+
+  /**
+   * Quantizes a tensor into any format of SPEC §1 (int1..int8, uint2..uint8,
+   * fp16, bf16, fp8-e4m3, fp8-e5m2, nf4), per tensor, channel or group.
+   * Integer formats reject NaN/Inf naming the first bad index.
+   */
+  quantize(x: Float32Array, options: QuantizeOptions): QuantizedTensor {
+    return quantize(this.core, x, options);
+  }
+
+  /** Quantize then dequantize in one call (what a layer sees after quantization). */
+  fakeQuantize(x: Float32Array, options: QuantizeOptions): Float32Array {
+    return fakeQuantize(this.core, x, options);
+  }
+
+  /** mse, rmse, maxAbs, sqnrDb and cosine of `approx` against `reference`. */
+  metrics(reference: Float32Array, approx: Float32Array): ErrorMetrics {
+    return metrics(this.core, reference, approx);
   }
 
   /**
