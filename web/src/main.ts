@@ -1,20 +1,372 @@
-import * as Comlink from 'comlink';
-import type { CoreWorkerApi } from './worker-api';
+// The playground page: wires the controls to the worker and renders results.
+// All model work runs in the worker (core.worker.ts); this thread only draws.
+import { CoreClient, proxy } from './core-client';
+import type { ModelInfo, PtqSettings, QuantizationReport } from './worker-api';
+import { bytes, db, el, num, table } from './format';
+import { renderMemoryTable } from './views/memory-calculator';
+import { parseMatrix, renderLab } from './views/tensor-lab';
+import { DrawPad } from './views/draw';
+import { renderHistogram } from './views/histogram';
 import './style.css';
 
-const worker = new Worker(new URL('./core.worker.ts', import.meta.url), { type: 'module', name: 'qwasm-core' });
-const core = Comlink.wrap<CoreWorkerApi>(worker);
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const statusEl = document.querySelector<HTMLElement>('#core-status')!;
+interface Manifest {
+  testSet: { images: string; labels: string; count: number };
+  models: Array<{ id: string; name: string; file: string }>;
+}
 
-core.status().then(
+const state: {
+  manifest: Manifest | null;
+  modelBytes: Uint8Array | null;
+  modelName: string;
+  info: ModelInfo | null;
+  report: QuantizationReport | null;
+  testSet: { images: Uint8Array; labels: Uint8Array; count: number } | null;
+  busy: boolean;
+} = { manifest: null, modelBytes: null, modelName: '', info: null, report: null, testSet: null, busy: false };
+
+const client = new CoreClient(() => void restoreAfterRestart());
+
+// ------------------------------------------------------------------ errors
+function showError(err: unknown): void {
+  const msg = err instanceof Error ? err.message : String(err);
+  $('error-text').textContent = msg;
+  $('error').hidden = false;
+}
+$('error-close').addEventListener('click', () => { $('error').hidden = true; });
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    $('error').hidden = true;
+    return await fn();
+  } catch (err) {
+    showError(err);
+    return undefined;
+  }
+}
+
+// ------------------------------------------------------------------ status
+client.api.status().then(
   (s) => {
-    statusEl.dataset.state = 'ready';
-    statusEl.dataset.simd = String(s.simd);
-    statusEl.textContent = `qwasm ${s.version} · ${s.isa} · ${s.simd ? 'SIMD on' : 'SIMD off'} · loaded in a Web Worker in ${s.loadMs.toFixed(0)} ms`;
+    const status = $('core-status');
+    status.dataset.state = 'ready';
+    status.dataset.simd = String(s.simd);
+    status.textContent = `qwasm ${s.version} · ${s.isa} · ${s.simd ? 'SIMD on' : 'SIMD off'} · Web Worker, ready in ${s.loadMs.toFixed(0)} ms`;
   },
   (err: unknown) => {
-    statusEl.dataset.state = 'error';
-    statusEl.textContent = `The WebAssembly core failed to load: ${err instanceof Error ? err.message : String(err)}`;
+    $('core-status').dataset.state = 'error';
+    $('core-status').textContent = `The WebAssembly core failed to load: ${err instanceof Error ? err.message : String(err)}`;
   },
 );
+
+// ------------------------------------------------------------------ model in
+async function fetchBytes(path: string): Promise<Uint8Array> {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error(`Could not fetch ${path}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function loadManifest(): Promise<void> {
+  const res = await fetch('samples/manifest.json');
+  state.manifest = (await res.json()) as Manifest;
+  const select = $<HTMLSelectElement>('sample-select');
+  select.replaceChildren(...state.manifest.models.map((m) => el('option', { value: m.id }, m.name)));
+  const [images, labels] = await Promise.all([fetchBytes(`samples/${state.manifest.testSet.images}`), fetchBytes(`samples/${state.manifest.testSet.labels}`)]);
+  state.testSet = { images, labels, count: state.manifest.testSet.count };
+  await client.api.setTestSet(images, labels, state.testSet.count);
+}
+
+async function loadModelBytes(bytesIn: Uint8Array, name: string): Promise<void> {
+  const info = await client.api.loadModel(bytesIn.slice(), name);
+  state.modelBytes = bytesIn;
+  state.modelName = name;
+  state.info = info;
+  state.report = null;
+  renderModel(info);
+  renderResults(null);
+  $('prediction').textContent = info.mnistCompatible ? 'Draw a digit.' : 'Drawing needs an MNIST model (one [batch, 784] input).';
+  if (info.mnistCompatible) await evaluateNow();
+}
+
+function renderModel(info: ModelInfo): void {
+  const s = $('model-summary');
+  s.dataset.loaded = 'true';
+  s.dataset.format = info.format;
+  const ops = Object.entries(info.ops).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ×${n}`).join(', ');
+  s.replaceChildren(
+    el('p', {}, el('strong', {}, info.name), ` · ${info.format.toUpperCase()} · ${info.parameterCount.toLocaleString()} parameters · ${bytes(info.parameterBytes)}`),
+    el('p', {}, info.format === 'onnx'
+      ? `Inputs: ${info.inputs.map((i) => `${i.name} [${(i.shape ?? ['?']).join(', ')}] ${i.dtype}`).join('; ')} · ${info.nodeCount} nodes: ${ops}`
+      : `${info.tensors.length} tensors (safetensors hold weights, no graph: quantize an ONNX model to run it).`),
+    ...(info.quantizedOps ? [el('p', { class: 'note' }, `This model is already quantized (${info.quantizedOps} QDQ / integer ops): it runs as is.`)] : []),
+  );
+  const layerSelect = $<HTMLSelectElement>('hist-layer');
+  layerSelect.replaceChildren(...info.layers.map((l) => el('option', { value: l.weight }, `${l.node} (${l.op} [${l.shape.join('×')}])`)));
+  renderLayerTable(info);
+  const canQuantize = info.format === 'onnx' && info.layers.length > 0;
+  $<HTMLButtonElement>('quantize').disabled = !canQuantize;
+  $<HTMLButtonElement>('auto').disabled = !canQuantize || !info.mnistCompatible;
+  if (info.layers.length) void drawHistogram();
+}
+
+function renderLayerTable(info: ModelInfo): void {
+  const rows = info.layers.map((l) => {
+    const select = el('select', { 'data-node': l.node, 'aria-label': `Format for ${l.node}` },
+      el('option', { value: '' }, 'default'), el('option', { value: 'skip' }, 'keep fp32'),
+      ...['int8', 'uint8', 'int4', 'uint4'].map((d) => el('option', { value: d }, d)));
+    return [l.node, l.op, l.shape.join('×'), select];
+  });
+  $('layer-table-wrap').replaceChildren(table(['layer', 'op', 'weight', 'override'], rows, 'Per-layer overrides'));
+}
+
+$('load-sample').addEventListener('click', () => guarded(async () => {
+  const id = $<HTMLSelectElement>('sample-select').value;
+  const m = state.manifest!.models.find((x) => x.id === id)!;
+  await loadModelBytes(await fetchBytes(`samples/${m.file}`), m.name);
+}));
+
+async function loadFile(file: File): Promise<void> {
+  await guarded(async () => {
+    if (file.size > 512 * 1024 * 1024) throw new Error(`${file.name} is ${bytes(file.size)}; the playground takes models up to 512 MB.`);
+    await loadModelBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+  });
+}
+
+$<HTMLInputElement>('file-input').addEventListener('change', (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) void loadFile(f);
+  (e.target as HTMLInputElement).value = '';
+});
+const drop = $('dropzone');
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  const f = e.dataTransfer?.files?.[0];
+  if (f) void loadFile(f);
+});
+drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('file-input').click(); } });
+
+// ------------------------------------------------------------------ quantize
+function settings(): PtqSettings {
+  const mode = $<HTMLSelectElement>('mode').value as PtqSettings['mode'];
+  const overrides: NonNullable<PtqSettings['overrides']> = {};
+  for (const sel of document.querySelectorAll<HTMLSelectElement>('#layer-table-wrap select')) {
+    if (sel.value === 'skip') overrides[sel.dataset.node!] = { skip: true };
+    else if (sel.value) overrides[sel.dataset.node!] = { dtype: sel.value as 'int8' };
+  }
+  return {
+    mode,
+    weights: {
+      dtype: $<HTMLSelectElement>('weight-dtype').value as 'int8',
+      granularity: $<HTMLSelectElement>('granularity').value as 'channel',
+      groupSize: Number($<HTMLInputElement>('group-size').value),
+      reduceRange: $<HTMLInputElement>('reduce-range').checked,
+    },
+    activations: { range: $<HTMLSelectElement>('act-range').value as 'minmax', percentile: Number($<HTMLInputElement>('percentile').value) },
+    overrides,
+    calibrationCount: Number($<HTMLInputElement>('calib-count').value),
+  };
+}
+
+function setBusy(busy: boolean, message = ''): void {
+  state.busy = busy;
+  $<HTMLButtonElement>('quantize').disabled = busy || !state.info?.layers.length;
+  $<HTMLButtonElement>('auto').disabled = busy || !state.info?.mnistCompatible;
+  $('cancel').hidden = !busy;
+  $('progress').hidden = !busy;
+  $<HTMLProgressElement>('progress').value = 0;
+  $('progress-text').textContent = message;
+}
+
+const onProgress = proxy((fraction: number, message: string) => {
+  $<HTMLProgressElement>('progress').value = fraction;
+  $('progress-text').textContent = `${message} (${Math.round(fraction * 100)}%)`;
+});
+
+async function quantizeNow(): Promise<void> {
+  if (!state.info) return;
+  setBusy(true, 'starting…');
+  try {
+    await guarded(async () => {
+      const r = await client.api.quantize(settings(), onProgress);
+      state.report = r.report;
+      $('progress-text').textContent = `quantized in ${r.ms.toFixed(0)} ms`;
+      await evaluateNow();
+    });
+  } finally {
+    setBusy(false, $('progress-text').textContent ?? '');
+  }
+}
+
+$('quantize').addEventListener('click', () => void quantizeNow());
+
+$('auto').addEventListener('click', () => void (async () => {
+  if (!state.info) return;
+  setBusy(true, 'ranking layers…');
+  try {
+    await guarded(async () => {
+      const ranking = await client.api.sensitivity(settings(), onProgress);
+      const keep = ranking.slice(0, Math.max(1, Math.floor(ranking.length / 4)));
+      for (const sel of document.querySelectorAll<HTMLSelectElement>('#layer-table-wrap select')) {
+        sel.value = keep.some((k) => k.node === sel.dataset.node) ? 'skip' : '';
+      }
+      $('progress-text').textContent = `most sensitive: ${keep.map((k) => `${k.node} (${db(k.outputSqnrDb)})`).join(', ')} — kept in fp32`;
+    });
+  } finally {
+    setBusy(false, $('progress-text').textContent ?? '');
+  }
+  await quantizeNow();
+})());
+
+$('cancel').addEventListener('click', () => {
+  client.cancel();
+  setBusy(false, 'cancelled');
+});
+
+async function restoreAfterRestart(): Promise<void> {
+  await guarded(async () => {
+    if (state.testSet) await client.api.setTestSet(state.testSet.images, state.testSet.labels, state.testSet.count);
+    if (state.modelBytes) {
+      state.info = await client.api.loadModel(state.modelBytes.slice(), state.modelName);
+      state.report = null;
+      renderResults(null);
+    }
+  });
+}
+
+// ------------------------------------------------------------------ results
+async function evaluateNow(): Promise<void> {
+  if (!state.info?.mnistCompatible || !state.testSet) {
+    renderResults(null);
+    return;
+  }
+  const ev = await client.api.evaluate(state.testSet.count);
+  renderResults(ev);
+}
+
+function renderResults(ev: Awaited<ReturnType<typeof client.api.evaluate>> | null): void {
+  const box = $('results');
+  const r = state.report;
+  for (const id of ['export-onnx', 'export-safetensors', 'export-report']) $<HTMLButtonElement>(id).disabled = !r;
+  if (!ev && !r) {
+    box.dataset.state = 'empty';
+    box.textContent = state.info ? 'Quantize the model to compare it with float32.' : 'Load a model to begin.';
+    $('report-table').replaceChildren();
+    return;
+  }
+  box.dataset.state = r ? 'quantized' : 'fp32';
+  const parts: Array<Node | string> = [];
+  if (ev) {
+    box.dataset.fp32Accuracy = ev.fp32Accuracy.toFixed(2);
+    if (ev.quantAccuracy !== null) box.dataset.quantAccuracy = ev.quantAccuracy.toFixed(2);
+    parts.push(el('div', { class: 'metric' }, el('span', {}, 'fp32 accuracy'), el('strong', { id: 'acc-fp32' }, `${ev.fp32Accuracy.toFixed(2)}%`), el('small', {}, `${ev.count} digits · ${ev.fp32MsPerImage.toFixed(3)} ms/image`)));
+    if (ev.quantAccuracy !== null) {
+      parts.push(el('div', { class: 'metric' }, el('span', {}, 'quantized accuracy'), el('strong', { id: 'acc-quant' }, `${ev.quantAccuracy.toFixed(2)}%`), el('small', {}, `${(ev.quantAccuracy - ev.fp32Accuracy).toFixed(2)} points · ${ev.quantMsPerImage!.toFixed(3)} ms/image`)));
+      parts.push(el('div', { class: 'metric' }, el('span', {}, 'top-1 agreement'), el('strong', {}, `${ev.agreement!.toFixed(2)}%`), el('small', {}, 'same prediction as fp32')));
+    }
+  }
+  if (r) {
+    box.dataset.bytesAfter = String(r.bytesAfter);
+    parts.push(el('div', { class: 'metric' }, el('span', {}, 'model size'), el('strong', { id: 'size-after' }, bytes(r.bytesAfter)), el('small', {}, `from ${bytes(r.bytesBefore)} (${(r.bytesBefore / r.bytesAfter).toFixed(2)}× smaller)`)));
+    parts.push(el('div', { class: 'metric' }, el('span', {}, 'output SQNR'), el('strong', {}, db(r.outputSqnrDb)), el('small', {}, 'vs fp32 on the calibration images')));
+  }
+  box.replaceChildren(el('div', { class: 'metrics' }, ...parts));
+  if (r) {
+    const maxDb = Math.max(1, ...r.layers.map((l) => (Number.isFinite(l.outputSqnrDb) ? l.outputSqnrDb : 0)));
+    const rows = r.layers.map((l) => {
+      const bar = el('div', { class: 'bar', title: db(l.outputSqnrDb) });
+      bar.style.width = `${Math.max(2, (100 * (Number.isFinite(l.outputSqnrDb) ? l.outputSqnrDb : maxDb)) / maxDb)}%`;
+      return [l.node, l.op, l.dtype, db(l.weightSqnrDb), db(l.outputSqnrDb), bar, `${bytes(l.bytesBefore)} → ${bytes(l.bytesAfter)}`, l.note];
+    });
+    $('report-table').replaceChildren(table(['layer', 'op', 'dtype', 'weight SQNR', 'output SQNR', '', 'bytes', 'note'], rows, 'Per-layer report'));
+  } else {
+    $('report-table').replaceChildren();
+  }
+}
+
+function download(data: Uint8Array | string, name: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+const baseName = () => state.modelName.replace(/\.(onnx|safetensors)$/i, '').replace(/[^\w.-]+/g, '_');
+$('export-onnx').addEventListener('click', () => guarded(async () => download(await client.api.exportModel('onnx'), `${baseName()}.${settings().mode}.qdq.onnx`, 'application/octet-stream')));
+$('export-safetensors').addEventListener('click', () => guarded(async () => download(await client.api.exportModel('safetensors'), `${baseName()}.${settings().mode}.safetensors`, 'application/octet-stream')));
+$('export-report').addEventListener('click', () => download(JSON.stringify({ model: state.modelName, settings: settings(), report: state.report }, null, 2), `${baseName()}.report.json`, 'application/json'));
+
+// ------------------------------------------------------------------ drawing
+const pad = new DrawPad($<HTMLCanvasElement>('draw'), () => void predictNow());
+$('clear-draw').addEventListener('click', () => { pad.clear(); $('prediction').textContent = 'Draw a digit.'; });
+
+async function predictNow(): Promise<void> {
+  if (!state.info?.mnistCompatible) return;
+  await guarded(async () => {
+    const p = await client.api.predict(pad.pixels());
+    const top = (probs: number[]) => probs.indexOf(Math.max(...probs));
+    const row = (label: string, probs: number[]) => el('div', { class: 'pred-row' }, el('span', {}, label), el('strong', { 'data-digit': String(top(probs)) }, String(top(probs))), el('small', {}, `${(Math.max(...probs) * 100).toFixed(1)}%`));
+    $('prediction').replaceChildren(row('fp32', p.fp32), ...(p.quant ? [row('quantized', p.quant)] : []));
+    $('prediction').dataset.digit = String(top(p.fp32));
+  });
+}
+
+// ------------------------------------------------------------------ histogram
+async function drawHistogram(): Promise<void> {
+  const weight = $<HTMLSelectElement>('hist-layer').value;
+  if (!weight) return;
+  await guarded(async () => {
+    const dtype = $<HTMLSelectElement>('hist-dtype').value as 'int8';
+    const h = await client.api.weightHistogram(weight, { dtype }, 80);
+    renderHistogram($('histogram'), $('histogram-legend'), h);
+  });
+}
+$('hist-layer').addEventListener('change', () => void drawHistogram());
+$('hist-dtype').addEventListener('change', () => void drawHistogram());
+
+// ------------------------------------------------------------------ tensor lab
+const LAB_DTYPES = ['int8', 'uint8', 'int4', 'uint4', 'int3', 'int2', 'int1', 'fp16', 'bf16', 'fp8-e4m3', 'fp8-e5m2', 'nf4'];
+$<HTMLSelectElement>('lab-dtype').replaceChildren(...LAB_DTYPES.map((d) => el('option', { value: d }, d)));
+$<HTMLSelectElement>('lab-dtype').value = 'int4';
+
+async function runLab(): Promise<void> {
+  const out = $('lab-output');
+  try {
+    const { values, shape } = parseMatrix($<HTMLTextAreaElement>('lab-input').value);
+    const dtype = $<HTMLSelectElement>('lab-dtype').value;
+    const scheme = $<HTMLSelectElement>('lab-scheme').value;
+    const r = await client.api.tensorLab(values, {
+      shape, dtype: dtype as 'int8',
+      ...(scheme ? { scheme: scheme as 'symmetric' } : {}),
+      granularity: $<HTMLSelectElement>('lab-granularity').value as 'tensor',
+      groupSize: Number($<HTMLInputElement>('lab-group').value),
+      restrictRange: $<HTMLInputElement>('lab-restrict').checked,
+    });
+    renderLab(out, values, shape, r, dtype);
+  } catch (err) {
+    out.replaceChildren(el('p', { class: 'error-inline', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+  }
+}
+for (const id of ['lab-input', 'lab-dtype', 'lab-scheme', 'lab-granularity', 'lab-group', 'lab-restrict']) $(id).addEventListener('input', () => void runLab());
+$('lab-random').addEventListener('click', () => {
+  const rows = Array.from({ length: 4 }, () => Array.from({ length: 8 }, () => num((Math.random() * 2 - 1) * 3, 3)).join(' '));
+  $<HTMLTextAreaElement>('lab-input').value = rows.join('\n');
+  void runLab();
+});
+
+// ------------------------------------------------------------------ memory
+function updateMemory(): void {
+  renderMemoryTable($('memory-table'), Number($<HTMLInputElement>('mem-params').value), Number($<HTMLInputElement>('mem-group').value));
+}
+$('mem-params').addEventListener('input', updateMemory);
+$('mem-group').addEventListener('input', updateMemory);
+
+// ------------------------------------------------------------------ start
+updateMemory();
+void runLab();
+void guarded(loadManifest);
+(window as unknown as { qwasmPlayground: unknown }).qwasmPlayground = { state };

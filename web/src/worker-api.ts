@@ -1,5 +1,7 @@
-// The messages between the page and the worker that runs the wasm core.
-// Heavy work never runs on the main thread.
+// The contract between the page and the worker that runs the qwasm core.
+// Everything heavy happens in the worker; the page only renders.
+import type { ErrorMetrics, LayerReport, QuantizationReport, QuantizeModelOptions, QuantizeOptions } from 'qwasm';
+
 export interface WorkerStatus {
   version: string;
   simd: boolean;
@@ -7,7 +9,77 @@ export interface WorkerStatus {
   loadMs: number;
 }
 
-export interface CoreWorkerApi {
-  /** Loads the core (once) and reports what was loaded. */
-  status(): Promise<WorkerStatus>;
+export interface ModelInfo {
+  name: string;
+  format: 'onnx' | 'safetensors';
+  inputs: Array<{ name: string; shape: Array<number | string> | null; dtype: string }>;
+  outputs: Array<{ name: string; shape: Array<number | string> | null; dtype: string }>;
+  ops: Record<string, number>;
+  nodeCount: number;
+  parameterCount: number;
+  parameterBytes: number;
+  /** Weights that can be quantized: name, shape, node. */
+  layers: Array<{ node: string; op: string; weight: string; shape: number[] }>;
+  tensors: Array<{ name: string; shape: number[]; dtype: string; byteLength: number }>;
+  /** True when the model takes one [batch, 784] float input (MNIST-style): evaluation and drawing work. */
+  mnistCompatible: boolean;
+  /** Set when the file is a model qwasm quantized (QDQ ops present). */
+  quantizedOps: number;
 }
+
+export type PtqSettings = Omit<QuantizeModelOptions, 'calibration' | 'onProgress'> & { calibrationCount: number };
+
+export interface QuantizeResult {
+  report: QuantizationReport;
+  ms: number;
+}
+
+export interface Evaluation {
+  count: number;
+  fp32Accuracy: number;
+  quantAccuracy: number | null;
+  agreement: number | null;
+  fp32MsPerImage: number;
+  quantMsPerImage: number | null;
+}
+
+export interface Prediction {
+  fp32: number[];
+  quant: number[] | null;
+}
+
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+  /** Dequantized levels of the chosen format that fall in the range (for the grid overlay). */
+  levels: number[];
+  /** Clip thresholds per range method: [lo, hi]. */
+  clips: Record<string, [number, number]>;
+  sqnrDb: Record<string, number>;
+}
+
+export interface TensorLabResult {
+  scales: number[];
+  zeroPoints: number[];
+  scaleShape: number[];
+  codes: number[];
+  dequantized: number[];
+  metrics: ErrorMetrics;
+  bytes: number;
+  bitsPerElement: number;
+}
+
+export interface CoreWorkerApi {
+  status(): Promise<WorkerStatus>;
+  loadModel(bytes: Uint8Array, name: string): Promise<ModelInfo>;
+  setTestSet(images: Uint8Array, labels: Uint8Array, count: number): Promise<void>;
+  quantize(settings: PtqSettings, onProgress: (fraction: number, message: string) => void): Promise<QuantizeResult>;
+  sensitivity(settings: PtqSettings, onProgress: (fraction: number, message: string) => void): Promise<Array<{ node: string; outputSqnrDb: number }>>;
+  evaluate(limit: number): Promise<Evaluation>;
+  predict(pixels: Float32Array): Promise<Prediction>;
+  exportModel(format: 'onnx' | 'safetensors'): Promise<Uint8Array>;
+  weightHistogram(weight: string, options: Omit<QuantizeOptions, 'shape'>, bins: number): Promise<Histogram>;
+  tensorLab(values: Float32Array, options: QuantizeOptions): Promise<TensorLabResult>;
+}
+
+export type { LayerReport, QuantizationReport };
