@@ -25,3 +25,5 @@ export { QuantizedModel } from './ptq.js';
 export type { QuantizeModelOptions, PtqWeightOptions, PtqActivationOptions, LayerReport, QuantizationReport, LayerSensitivity } from './ptq.js';
 export { QuantizedTensor, DTYPES } from './tensor.js';
 export type { DType, QuantizeOptions, ErrorMetrics, MemoryAccounting } from './tensor.js';
+export { Observer } from './observer.js';
+export type { ObserverOptions, ObserverQParams, ObserverHistogram } from './observer.js';

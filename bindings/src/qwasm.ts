@@ -6,6 +6,7 @@
  */
 import type { RawCore } from './core.js';
 import { loadModel, type Model } from './model.js';
+import { createObserver, loadObserver, type Observer, type ObserverOptions } from './observer.js';
 import { fakeQuantize, metrics, quantize, type ErrorMetrics, type QuantizeOptions, type QuantizedTensor } from './tensor.js';
 import { analyzeSensitivity, quantizeModel, type LayerSensitivity, type QuantizeModelOptions, type QuantizedModel } from './ptq.js';
 
@@ -60,6 +61,16 @@ export class Qwasm {
   /** mse, rmse, maxAbs, sqnrDb and cosine of `approx` against `reference`. */
   metrics(reference: Float32Array, approx: Float32Array): ErrorMetrics {
     return metrics(this.core, reference, approx);
+  }
+
+  /** A calibration observer (minmax, moving-average, percentile, mse, entropy). */
+  createObserver(options: ObserverOptions): Observer {
+    return createObserver(this.core, options);
+  }
+
+  /** Restores an observer saved with {@link Observer.save}. */
+  loadObserver(bytes: Uint8Array): Observer {
+    return loadObserver(this.core, bytes);
   }
 
   /**

@@ -1,8 +1,12 @@
-// sliceRange(): min-max here; the calibration methods (percentile, MSE,
-// entropy) dispatch to their observers.
+// sliceRange(): the range of one tensor slice by the chosen method. Exact on
+// the slice's values (no histogram approximation for percentile and MSE);
+// entropy bins the slice into a 4096-bin histogram (2048 bins of |x|).
 #include <algorithm>
+#include <cmath>
 #include <string>
+#include <vector>
 
+#include "calib/clip_search.h"
 #include "calib/range_method.h"
 #include "common/error.h"
 
@@ -26,9 +30,20 @@ Range sliceRange(const float* x, size_t n, const RangeOptions& options) {
   switch (options.method) {
     case RangeMethod::MinMax:
       return minMaxRange(x, n);
-    default:
-      throwUnsupported(std::string("range method '") + rangeMethodName(options.method) + "' is not built yet");
+    case RangeMethod::Percentile:
+      if (!(options.percentile > 0.0 && options.percentile <= 100.0)) {
+        throwInvalidArgument("percentile must be in (0, 100], got " + std::to_string(options.percentile));
+      }
+      return percentileRange(std::vector<float>(x, x + n), options.percentile, options.scheme);
+    case RangeMethod::MSE:
+      return mseRange(x, n, options);
+    case RangeMethod::Entropy: {
+      Histogram h(4096);
+      h.add(x, n);
+      return entropyRange(h, options);
+    }
   }
+  return minMaxRange(x, n);
 }
 
 }  // namespace qwasm::calib
