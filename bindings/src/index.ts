@@ -27,3 +27,5 @@ export { QuantizedTensor, DTYPES } from './tensor.js';
 export type { DType, QuantizeOptions, ErrorMetrics, MemoryAccounting } from './tensor.js';
 export { Observer } from './observer.js';
 export type { ObserverOptions, ObserverQParams, ObserverHistogram } from './observer.js';
+export { Linear } from './linear.js';
+export type { LinearOptions } from './linear.js';

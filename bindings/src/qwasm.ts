@@ -6,6 +6,7 @@
  */
 import type { RawCore } from './core.js';
 import { loadModel, type Model } from './model.js';
+import { createLinear, type Linear, type LinearOptions } from './linear.js';
 import { createObserver, loadObserver, type Observer, type ObserverOptions } from './observer.js';
 import { fakeQuantize, metrics, quantize, type ErrorMetrics, type QuantizeOptions, type QuantizedTensor } from './tensor.js';
 import { analyzeSensitivity, quantizeModel, type LayerSensitivity, type QuantizeModelOptions, type QuantizedModel } from './ptq.js';
@@ -61,6 +62,11 @@ export class Qwasm {
   /** mse, rmse, maxAbs, sqnrDb and cosine of `approx` against `reference`. */
   metrics(reference: Float32Array, approx: Float32Array): ErrorMetrics {
     return metrics(this.core, reference, approx);
+  }
+
+  /** A linear layer y = x·Wᵀ + b on the SIMD kernels (fp32, int8 dynamic, int4 weight-only). */
+  createLinear(weight: Float32Array, options: LinearOptions): Linear {
+    return createLinear(this.core, weight, options);
   }
 
   /** A calibration observer (minmax, moving-average, percentile, mse, entropy). */

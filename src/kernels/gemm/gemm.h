@@ -1,0 +1,35 @@
+// GEMM kernels of the form C[M,N] = A[M,K] · B[N,K]ᵀ (B holds one output
+// channel per row: the layout of Linear/Gemm weights). Each kernel has a
+// scalar reference (`*_ref`) beside the dispatching entry point; on wasm
+// with SIMD128 the entry point runs the SIMD version, elsewhere the
+// reference. Raw pointers, no allocation, row-major, no aliasing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qwasm::kernels {
+
+// float32: C = A·Bᵀ.
+void gemm_f32_ref(const float* a, const float* b, float* c, size_t M, size_t N, size_t K);
+void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K);
+
+// int8 × int8 → int32: C = A·Bᵀ, exact (|K·127·128| < 2^31 for K < 131072).
+void gemm_s8s8_s32_ref(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K);
+void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K);
+
+// int4 weights (two per byte, element 0 in the low nibble, each row padded
+// to a whole byte) × int8 activations → int32 partial sums per group:
+// out[m, n, g] = Σ_{k in group g} A[m,k]·B[n,k]. groups = ceil(K / groupSize).
+void gemm_s8s4_groups_ref(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize);
+void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize);
+
+// Symmetric int8 quantization of each row of x [M,K] (restricted range):
+// scale[m] = max|x[m]| / 127 (1 when the row is zero), q = round(x / s).
+void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K);
+void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K);
+
+// True when the dispatching entry points run SIMD code in this build.
+bool gemm_simd_enabled();
+
+}  // namespace qwasm::kernels

@@ -1,0 +1,190 @@
+// wasm SIMD128 versions of the GEMM kernels, and the dispatching entry
+// points (the references elsewhere).
+//  - f32: 4 rows of A × 4 rows of B per step, 16 f32x4 dot-product
+//    accumulators over K, horizontal sums at the end (wasm has no FMA: mul+add).
+//  - s8: sign-extend 8 int8 lanes to i16x8 and i32x4.dot_i16x8_s (pairs of
+//    products summed in int32, exact), 1 row of A × 4 rows of B per step.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/gemm/gemm.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace qwasm::kernels {
+
+#if defined(__wasm_simd128__)
+
+namespace {
+
+inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+inline int32_t hsum_i32(v128_t v) {
+  return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) + wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3);
+}
+
+// Dot products of up to 4 A rows with up to 4 B rows.
+template <int MR, int NR>
+inline void f32Tile(const float* a, const float* b, float* c, size_t N, size_t K, size_t lda) {
+  v128_t acc[MR][NR];
+  for (int i = 0; i < MR; ++i) for (int j = 0; j < NR; ++j) acc[i][j] = wasm_f32x4_splat(0.0f);
+  size_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    v128_t bv[NR];
+    for (int j = 0; j < NR; ++j) bv[j] = wasm_v128_load(b + j * K + k);
+    for (int i = 0; i < MR; ++i) {
+      const v128_t av = wasm_v128_load(a + i * lda + k);
+      for (int j = 0; j < NR; ++j) acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(av, bv[j]));
+    }
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) {
+      float s = hsum(acc[i][j]);
+      for (size_t kk = k; kk < K; ++kk) s += a[i * lda + kk] * b[j * K + kk];
+      c[i * N + j] = s;
+    }
+}
+
+template <int MR>
+inline void f32Rows(const float* a, const float* b, float* c, size_t N, size_t K) {
+  size_t n = 0;
+  for (; n + 4 <= N; n += 4) f32Tile<MR, 4>(a, b + n * K, c + n, N, K, K);
+  for (; n < N; ++n) f32Tile<MR, 1>(a, b + n * K, c + n, N, K, K);
+}
+
+// 16 int8 lanes of a and b: sum of products as i32x4 (exact).
+inline v128_t dot16(v128_t a, v128_t b) {
+  const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b));
+  const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b));
+  return wasm_i32x4_add(lo, hi);
+}
+
+}  // namespace
+
+void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K) {
+  size_t m = 0;
+  for (; m + 4 <= M; m += 4) f32Rows<4>(a + m * K, b, c + m * N, N, K);
+  for (; m < M; ++m) f32Rows<1>(a + m * K, b, c + m * N, N, K);
+}
+
+void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) {
+  for (size_t m = 0; m < M; ++m) {
+    const int8_t* ar = a + m * K;
+    size_t n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const int8_t* b0 = b + n * K;
+      v128_t acc0 = wasm_i32x4_splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+      size_t k = 0;
+      for (; k + 16 <= K; k += 16) {
+        const v128_t av = wasm_v128_load(ar + k);
+        acc0 = wasm_i32x4_add(acc0, dot16(av, wasm_v128_load(b0 + k)));
+        acc1 = wasm_i32x4_add(acc1, dot16(av, wasm_v128_load(b0 + K + k)));
+        acc2 = wasm_i32x4_add(acc2, dot16(av, wasm_v128_load(b0 + 2 * K + k)));
+        acc3 = wasm_i32x4_add(acc3, dot16(av, wasm_v128_load(b0 + 3 * K + k)));
+      }
+      int32_t s[4] = {hsum_i32(acc0), hsum_i32(acc1), hsum_i32(acc2), hsum_i32(acc3)};
+      for (; k < K; ++k)
+        for (int j = 0; j < 4; ++j) s[j] += static_cast<int32_t>(ar[k]) * b0[j * K + k];
+      for (int j = 0; j < 4; ++j) c[m * N + n + j] = s[j];
+    }
+    for (; n < N; ++n) {
+      const int8_t* br = b + n * K;
+      v128_t acc = wasm_i32x4_splat(0);
+      size_t k = 0;
+      for (; k + 16 <= K; k += 16) acc = wasm_i32x4_add(acc, dot16(wasm_v128_load(ar + k), wasm_v128_load(br + k)));
+      int32_t s = hsum_i32(acc);
+      for (; k < K; ++k) s += static_cast<int32_t>(ar[k]) * br[k];
+      c[m * N + n] = s;
+    }
+  }
+}
+
+void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize) {
+  // SIMD when groups are whole multiples of 32 values (16 bytes of int4);
+  // other shapes take the reference.
+  if (groupSize % 32 != 0 || K % 2 != 0) {
+    gemm_s8s4_groups_ref(a, b4, out, M, N, K, groupSize);
+    return;
+  }
+  const size_t rowBytes = K / 2, groups = (K + groupSize - 1) / groupSize;
+  const v128_t mask = wasm_i8x16_splat(0x0F), eight = wasm_i8x16_splat(8);
+  for (size_t m = 0; m < M; ++m) {
+    const int8_t* ar = a + m * K;
+    for (size_t n = 0; n < N; ++n) {
+      const uint8_t* row = b4 + n * rowBytes;
+      for (size_t g = 0; g < groups; ++g) {
+        const size_t k0 = g * groupSize, k1 = std::min(K, k0 + groupSize);
+        v128_t acc = wasm_i32x4_splat(0);
+        size_t k = k0;
+        for (; k + 32 <= k1; k += 32) {
+          const v128_t bytes = wasm_v128_load(row + k / 2);
+          // Low nibbles are even elements, high nibbles odd; sign-extend 4 -> 8 bits via (v ^ 8) - 8.
+          const v128_t lo = wasm_i8x16_sub(wasm_v128_xor(wasm_v128_and(bytes, mask), eight), eight);
+          const v128_t hi = wasm_i8x16_sub(wasm_v128_xor(wasm_u8x16_shr(bytes, 4), eight), eight);
+          // Interleave back to element order: e0 e1 e2 ... e31.
+          const v128_t w0 = wasm_i8x16_shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+          const v128_t w1 = wasm_i8x16_shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+          acc = wasm_i32x4_add(acc, dot16(wasm_v128_load(ar + k), w0));
+          acc = wasm_i32x4_add(acc, dot16(wasm_v128_load(ar + k + 16), w1));
+        }
+        int32_t s = hsum_i32(acc);
+        for (; k < k1; ++k) {
+          const int32_t v = (k & 1) ? row[k >> 1] >> 4 : row[k >> 1] & 15;
+          s += ar[k] * (v >= 8 ? v - 16 : v);
+        }
+        out[(m * N + n) * groups + g] = s;
+      }
+    }
+  }
+}
+
+void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) {
+  for (size_t m = 0; m < M; ++m) {
+    const float* row = x + m * K;
+    v128_t vmax = wasm_f32x4_splat(0.0f);
+    size_t k = 0;
+    for (; k + 4 <= K; k += 4) vmax = wasm_f32x4_max(vmax, wasm_f32x4_abs(wasm_v128_load(row + k)));
+    float amax = std::max(std::max(wasm_f32x4_extract_lane(vmax, 0), wasm_f32x4_extract_lane(vmax, 1)),
+                          std::max(wasm_f32x4_extract_lane(vmax, 2), wasm_f32x4_extract_lane(vmax, 3)));
+    for (; k < K; ++k) amax = std::max(amax, std::fabs(row[k]));
+    const float s = amax > 0.0f ? amax / 127.0f : 1.0f;
+    const float inv = 1.0f / s;
+    scale[m] = s;
+    const v128_t vinv = wasm_f32x4_splat(inv), lo = wasm_f32x4_splat(-127.0f), hi = wasm_f32x4_splat(127.0f);
+    int8_t* out = q + m * K;
+    k = 0;
+    for (; k + 16 <= K; k += 16) {
+      v128_t r[4];
+      for (int j = 0; j < 4; ++j) {
+        const v128_t v = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(row + k + 4 * j), vinv));
+        r[j] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(hi, wasm_f32x4_max(lo, v)));
+      }
+      const v128_t s01 = wasm_i16x8_narrow_i32x4(r[0], r[1]), s23 = wasm_i16x8_narrow_i32x4(r[2], r[3]);
+      wasm_v128_store(out + k, wasm_i8x16_narrow_i16x8(s01, s23));
+    }
+    for (; k < K; ++k) {
+      float v = std::nearbyintf(row[k] * inv);
+      v = std::min(127.0f, std::max(-127.0f, v));
+      out[k] = static_cast<int8_t>(v);
+    }
+  }
+}
+
+bool gemm_simd_enabled() { return true; }
+
+#else
+
+void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K) { gemm_f32_ref(a, b, c, M, N, K); }
+void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) { gemm_s8s8_s32_ref(a, b, c, M, N, K); }
+void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t g) {
+  gemm_s8s4_groups_ref(a, b4, out, M, N, K, g);
+}
+void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) { quantize_rows_s8_ref(x, q, scale, M, K); }
+bool gemm_simd_enabled() { return false; }
+
+#endif
+
+}  // namespace qwasm::kernels

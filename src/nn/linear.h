@@ -1,0 +1,39 @@
+// A linear layer y = x·Wᵀ + b (W is [N, K]) on the GEMM kernels:
+//   fp32: float weights
+//   int8: per-output-channel symmetric int8 weights; activations quantized
+//         per row (dynamic, symmetric int8) in front of the int8 GEMM
+//   int4: per-group symmetric int4 weights (groups along K); activations
+//         quantized per row to int8 as for int8 (like ONNX Runtime's
+//         MatMulNBits with accuracy_level 4)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace qwasm::nn {
+
+enum class LinearKind { F32, Int8, Int4 };
+
+class Linear {
+ public:
+  Linear(const float* weight, size_t N, size_t K, const float* bias, LinearKind kind, size_t groupSize = 32);
+
+  // x [M, K] -> y [M, N]. Throws on non-finite input (naming the index).
+  void forward(const float* x, size_t M, float* y) const;
+
+  size_t outFeatures() const { return N_; }
+  size_t inFeatures() const { return K_; }
+  LinearKind kind() const { return kind_; }
+  // Bytes of weights + scales held.
+  size_t weightBytes() const;
+
+ private:
+  size_t N_, K_, groupSize_, groups_ = 1;
+  LinearKind kind_;
+  std::vector<float> wf_, bias_, wscale_;
+  std::vector<int8_t> w8_;
+  std::vector<uint8_t> w4_;
+};
+
+}  // namespace qwasm::nn
