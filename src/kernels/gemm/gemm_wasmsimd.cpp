@@ -70,36 +70,54 @@ void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size
   for (; m < M; ++m) f32Rows<1>(a + m * K, b, c + m * N, N, K);
 }
 
-void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) {
-  for (size_t m = 0; m < M; ++m) {
-    const int8_t* ar = a + m * K;
-    size_t n = 0;
-    for (; n + 4 <= N; n += 4) {
-      const int8_t* b0 = b + n * K;
-      v128_t acc0 = wasm_i32x4_splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-      size_t k = 0;
-      for (; k + 16 <= K; k += 16) {
-        const v128_t av = wasm_v128_load(ar + k);
-        acc0 = wasm_i32x4_add(acc0, dot16(av, wasm_v128_load(b0 + k)));
-        acc1 = wasm_i32x4_add(acc1, dot16(av, wasm_v128_load(b0 + K + k)));
-        acc2 = wasm_i32x4_add(acc2, dot16(av, wasm_v128_load(b0 + 2 * K + k)));
-        acc3 = wasm_i32x4_add(acc3, dot16(av, wasm_v128_load(b0 + 3 * K + k)));
-      }
-      int32_t s[4] = {hsum_i32(acc0), hsum_i32(acc1), hsum_i32(acc2), hsum_i32(acc3)};
-      for (; k < K; ++k)
-        for (int j = 0; j < 4; ++j) s[j] += static_cast<int32_t>(ar[k]) * b0[j * K + k];
-      for (int j = 0; j < 4; ++j) c[m * N + n + j] = s[j];
+namespace {
+
+// MR rows of A × NR rows of B: A and B chunks are sign-extended once per
+// 16 k and reused across the tile (MR*NR dot products per 2*(MR+NR) extends).
+template <int MR, int NR>
+inline void s8Tile(const int8_t* a, const int8_t* b, int32_t* c, size_t N, size_t K) {
+  v128_t acc[MR][NR];
+  for (int i = 0; i < MR; ++i) for (int j = 0; j < NR; ++j) acc[i][j] = wasm_i32x4_splat(0);
+  size_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    v128_t blo[NR], bhi[NR];
+    for (int j = 0; j < NR; ++j) {
+      const v128_t bv = wasm_v128_load(b + j * K + k);
+      blo[j] = wasm_i16x8_extend_low_i8x16(bv);
+      bhi[j] = wasm_i16x8_extend_high_i8x16(bv);
     }
-    for (; n < N; ++n) {
-      const int8_t* br = b + n * K;
-      v128_t acc = wasm_i32x4_splat(0);
-      size_t k = 0;
-      for (; k + 16 <= K; k += 16) acc = wasm_i32x4_add(acc, dot16(wasm_v128_load(ar + k), wasm_v128_load(br + k)));
-      int32_t s = hsum_i32(acc);
-      for (; k < K; ++k) s += static_cast<int32_t>(ar[k]) * br[k];
-      c[m * N + n] = s;
+    for (int i = 0; i < MR; ++i) {
+      const v128_t av = wasm_v128_load(a + i * K + k);
+      const v128_t alo = wasm_i16x8_extend_low_i8x16(av), ahi = wasm_i16x8_extend_high_i8x16(av);
+      for (int j = 0; j < NR; ++j) {
+        acc[i][j] = wasm_i32x4_add(acc[i][j], wasm_i32x4_dot_i16x8(alo, blo[j]));
+        acc[i][j] = wasm_i32x4_add(acc[i][j], wasm_i32x4_dot_i16x8(ahi, bhi[j]));
+      }
     }
   }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) {
+      int32_t s = hsum_i32(acc[i][j]);
+      for (size_t kk = k; kk < K; ++kk) s += static_cast<int32_t>(a[i * K + kk]) * b[j * K + kk];
+      c[i * N + j] = s;
+    }
+}
+
+// 4×2 tiles: 8 accumulators + 4 extended B + 2 extended A vectors fit the 16
+// SIMD registers of x86-64 hosts without spilling.
+template <int MR>
+inline void s8Rows(const int8_t* a, const int8_t* b, int32_t* c, size_t N, size_t K) {
+  size_t n = 0;
+  for (; n + 2 <= N; n += 2) s8Tile<MR, 2>(a, b + n * K, c + n, N, K);
+  for (; n < N; ++n) s8Tile<MR, 1>(a, b + n * K, c + n, N, K);
+}
+
+}  // namespace
+
+void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) {
+  size_t m = 0;
+  for (; m + 4 <= M; m += 4) s8Rows<4>(a + m * K, b, c + m * N, N, K);
+  for (; m < M; ++m) s8Rows<1>(a + m * K, b, c + m * N, N, K);
 }
 
 void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize) {
