@@ -7,6 +7,7 @@
 
 #include "calib/range_method.h"
 #include "guard.h"
+#include "kernels/quantize/quantize_codes.h"
 #include "metrics/error_metrics.h"
 #include "quant/tensor_quantizer.h"
 
@@ -121,4 +122,9 @@ EMSCRIPTEN_BINDINGS(tensor) {
       .function("dequantizeInto", &QuantizedTensorHandle::dequantizeInto);
   emscripten::function("tensorFakeQuantize", &qwasm::bindings::fakeQuantize);
   emscripten::function("tensorMetrics", &qwasm::bindings::metrics);
+  // Benchmarks only: run the scalar references instead of the SIMD kernels.
+  emscripten::function("_setKernelPath", emscripten::optional_override([](std::string path) {
+    qwasm::kernels::set_simd_kernels(path != "scalar");
+    return qwasm::kernels::simd_kernels_active();
+  }));
 }

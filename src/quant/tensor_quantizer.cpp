@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "formats/minifloat.h"
 #include "formats/nf4.h"
+#include "kernels/quantize/quantize_codes.h"
 
 namespace qwasm {
 
@@ -171,8 +172,20 @@ QuantizedTensor quantizeTensor(const float* x, size_t length, const std::vector<
   const int64_t slots = slices.slots;
   // Gather each slice's values (contiguous copies; channel slices may be strided).
   std::vector<std::vector<float>> slice(static_cast<size_t>(slots));
-  if (slots > 1 || o.range.method != calib::RangeMethod::MinMax || o.dtype == DType::Int1) {
+  const bool gather = o.range.method != calib::RangeMethod::MinMax || o.dtype == DType::Int1 || !info.isInteger;
+  if (gather && slots > 1) {
     for (int64_t i = 0; i < n; ++i) slice[static_cast<size_t>(slices(i))].push_back(x[i]);
+  }
+  // Min-max of integer formats: one pass, no copies.
+  std::vector<float> sliceLo, sliceHi;
+  if (!gather) {
+    sliceLo.assign(static_cast<size_t>(slots), INFINITY);
+    sliceHi.assign(static_cast<size_t>(slots), -INFINITY);
+    for (int64_t i = 0; i < n; ++i) {
+      const size_t s = static_cast<size_t>(slices(i));
+      sliceLo[s] = std::min(sliceLo[s], x[i]);
+      sliceHi[s] = std::max(sliceHi[s], x[i]);
+    }
   }
   q.scales.assign(static_cast<size_t>(slots), 1.0f);
   q.zeroPoints.assign(static_cast<size_t>(slots), 0);
@@ -182,16 +195,17 @@ QuantizedTensor quantizeTensor(const float* x, size_t length, const std::vector<
   ro.scheme = o.scheme;
   ro.restrictRange = o.restrictRange;
   for (int64_t s = 0; s < slots; ++s) {
-    const bool gathered = !slice[static_cast<size_t>(s)].empty() || slots > 1 || o.range.method != calib::RangeMethod::MinMax;
-    const float* p = gathered ? slice[static_cast<size_t>(s)].data() : x;
-    const size_t count = gathered ? slice[static_cast<size_t>(s)].size() : static_cast<size_t>(n);
+    const bool own = gather && slots > 1;
+    const float* p = own ? slice[static_cast<size_t>(s)].data() : x;
+    const size_t count = own ? slice[static_cast<size_t>(s)].size() : static_cast<size_t>(n);
     QParams qp;
     if (o.dtype == DType::Int1) {
       double sum = 0;
       for (size_t i = 0; i < count; ++i) sum += std::fabs(p[i]);
       qp.scale = count && sum > 0 ? static_cast<float>(sum / static_cast<double>(count)) : 1.0f;  // mean |x|: L2-optimal for sign codes
     } else if (info.isInteger) {
-      const calib::Range r = calib::sliceRange(p, count, ro);
+      const calib::Range r = gather ? calib::sliceRange(p, count, ro)
+                                    : calib::Range{count ? sliceLo[static_cast<size_t>(s)] : 0.0f, count ? sliceHi[static_cast<size_t>(s)] : 0.0f};
       qp = qparamsFromRange(r.lo, r.hi, o.dtype, o.scheme, o.restrictRange);
     } else if (o.dtype == DType::NF4 || o.scaled) {
       float amax = 0.0f;
@@ -209,6 +223,25 @@ QuantizedTensor quantizeTensor(const float* x, size_t length, const std::vector<
   const int bits = info.bits;
   q.data.assign(static_cast<size_t>((n * bits + 7) / 8), 0);
   const CodeRange range = info.isInteger ? codeRange(o.dtype, o.scheme, o.restrictRange) : CodeRange{0, 0};
+  if (info.isInteger && o.dtype != DType::Int1) {
+    // Runs of elements sharing one (s, z) go through the SIMD kernel.
+    const int64_t run = g == Granularity::Tensor ? std::max<int64_t>(n, 1) : g == Granularity::Channel ? slices.inner : 1;
+    std::vector<int32_t> codes(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n;) {
+      const int64_t len = g == Granularity::Group ? std::min(slices.groupSize - (i % slices.lastDim) % slices.groupSize, slices.lastDim - i % slices.lastDim)
+                                                  : std::min(run, n - i);
+      const QParams& p = params[static_cast<size_t>(slices(i))];
+      kernels::quantize_codes(x + i, static_cast<size_t>(len), p.scale, p.zeroPoint, range.qmin, range.qmax, codes.data() + i);
+      i += len;
+    }
+    if (bits == 8) {
+      for (int64_t i = 0; i < n; ++i) q.data[static_cast<size_t>(i)] = static_cast<uint8_t>(codes[static_cast<size_t>(i)]);
+    } else {
+      const uint32_t mask = (1u << bits) - 1;
+      for (int64_t i = 0; i < n; ++i) putBits(q.data, i, bits, static_cast<uint32_t>(codes[static_cast<size_t>(i)]) & mask);
+    }
+    return q;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const QParams& p = params[static_cast<size_t>(slices(i))];
     uint32_t code;
