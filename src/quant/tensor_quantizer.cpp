@@ -106,6 +106,24 @@ float decodeFloat(DType d, uint32_t c) {
 
 }  // namespace
 
+// Calls f(start, length, slot) for each maximal run of consecutive elements
+// that share one slot.
+template <class F>
+static void forEachRun(const SliceMap& m, int64_t n, F f) {
+  if (n == 0) return;
+  if (m.g == Granularity::Tensor) {
+    f(0, n, 0);
+  } else if (m.g == Granularity::Channel) {
+    for (int64_t i = 0; i < n; i += m.inner) f(i, std::min(m.inner, n - i), (i / m.inner) % m.dim);
+  } else {
+    for (int64_t row = 0; row * m.lastDim < n; ++row)
+      for (int64_t g = 0; g < m.groups; ++g) {
+        const int64_t k0 = g * m.groupSize, len = std::min(m.groupSize, m.lastDim - k0);
+        f(row * m.lastDim + k0, len, row * m.groups + g);
+      }
+  }
+}
+
 static SliceMap makeSlices(const std::vector<int64_t>& shape, Granularity g, int64_t axis, int64_t groupSize) {
   SliceMap m;
   m.g = g;
@@ -165,8 +183,9 @@ QuantizedTensor quantizeTensor(const float* x, size_t length, const std::vector<
   }
   const DTypeInfo& info = dtypeInfo(o.dtype);
   if (info.isInteger) {
-    for (int64_t i = 0; i < n; ++i) {
-      if (!std::isfinite(x[i])) throwInvalidArgument(std::string(std::isnan(x[i]) ? "NaN" : "Inf") + " at index " + std::to_string(i) + ": integer formats need finite values");
+    const size_t bad = kernels::first_nonfinite(x, static_cast<size_t>(n));
+    if (bad < static_cast<size_t>(n)) {
+      throwInvalidArgument(std::string(std::isnan(x[bad]) ? "NaN" : "Inf") + " at index " + std::to_string(bad) + ": integer formats need finite values");
     }
   }
   const int64_t slots = slices.slots;
@@ -181,11 +200,12 @@ QuantizedTensor quantizeTensor(const float* x, size_t length, const std::vector<
   if (!gather) {
     sliceLo.assign(static_cast<size_t>(slots), INFINITY);
     sliceHi.assign(static_cast<size_t>(slots), -INFINITY);
-    for (int64_t i = 0; i < n; ++i) {
-      const size_t s = static_cast<size_t>(slices(i));
-      sliceLo[s] = std::min(sliceLo[s], x[i]);
-      sliceHi[s] = std::max(sliceHi[s], x[i]);
-    }
+    forEachRun(slices, n, [&](int64_t start, int64_t len, int64_t slot) {
+      float lo, hi;
+      kernels::minmax_f32(x + start, static_cast<size_t>(len), &lo, &hi);
+      sliceLo[static_cast<size_t>(slot)] = std::min(sliceLo[static_cast<size_t>(slot)], lo);
+      sliceHi[static_cast<size_t>(slot)] = std::max(sliceHi[static_cast<size_t>(slot)], hi);
+    });
   }
   q.scales.assign(static_cast<size_t>(slots), 1.0f);
   q.zeroPoints.assign(static_cast<size_t>(slots), 0);
@@ -224,22 +244,31 @@ QuantizedTensor quantizeTensor(const float* x, size_t length, const std::vector<
   q.data.assign(static_cast<size_t>((n * bits + 7) / 8), 0);
   const CodeRange range = info.isInteger ? codeRange(o.dtype, o.scheme, o.restrictRange) : CodeRange{0, 0};
   if (info.isInteger && o.dtype != DType::Int1) {
-    // Runs of elements sharing one (s, z) go through the SIMD kernel.
-    const int64_t run = g == Granularity::Tensor ? std::max<int64_t>(n, 1) : g == Granularity::Channel ? slices.inner : 1;
-    std::vector<int32_t> codes(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n;) {
-      const int64_t len = g == Granularity::Group ? std::min(slices.groupSize - (i % slices.lastDim) % slices.groupSize, slices.lastDim - i % slices.lastDim)
-                                                  : std::min(run, n - i);
-      const QParams& p = params[static_cast<size_t>(slices(i))];
-      kernels::quantize_codes(x + i, static_cast<size_t>(len), p.scale, p.zeroPoint, range.qmin, range.qmax, codes.data() + i);
-      i += len;
-    }
-    if (bits == 8) {
-      for (int64_t i = 0; i < n; ++i) q.data[static_cast<size_t>(i)] = static_cast<uint8_t>(codes[static_cast<size_t>(i)]);
-    } else {
-      const uint32_t mask = (1u << bits) - 1;
-      for (int64_t i = 0; i < n; ++i) putBits(q.data, i, bits, static_cast<uint32_t>(codes[static_cast<size_t>(i)]) & mask);
-    }
+    // Runs of elements sharing one (s, z) go through the SIMD kernel, in
+    // cache-sized chunks, then get packed.
+    constexpr int64_t kChunk = 4096;
+    std::vector<int32_t> codes(static_cast<size_t>(std::min<int64_t>(n, kChunk)));
+    const uint32_t mask = (1u << bits) - 1;
+    forEachRun(slices, n, [&](int64_t start, int64_t len, int64_t slot) {
+      const QParams& p = params[static_cast<size_t>(slot)];
+      for (int64_t c = 0; c < len; c += kChunk) {
+        const int64_t m = std::min(kChunk, len - c);
+        kernels::quantize_codes(x + start + c, static_cast<size_t>(m), p.scale, p.zeroPoint, range.qmin, range.qmax, codes.data());
+        if (bits == 8) {
+          uint8_t* out = q.data.data() + start + c;
+          for (int64_t i = 0; i < m; ++i) out[i] = static_cast<uint8_t>(codes[static_cast<size_t>(i)]);
+        } else if (bits == 4) {
+          for (int64_t i = 0; i < m; ++i) {
+            const int64_t e = start + c + i;
+            uint8_t& b = q.data[static_cast<size_t>(e >> 1)];
+            const uint8_t nib = static_cast<uint8_t>(codes[static_cast<size_t>(i)] & 15);
+            b = (e & 1) ? static_cast<uint8_t>((b & 0x0F) | (nib << 4)) : static_cast<uint8_t>((b & 0xF0) | nib);
+          }
+        } else {
+          for (int64_t i = 0; i < m; ++i) putBits(q.data, start + c + i, bits, static_cast<uint32_t>(codes[static_cast<size_t>(i)]) & mask);
+        }
+      }
+    });
     return q;
   }
   for (int64_t i = 0; i < n; ++i) {

@@ -2,6 +2,7 @@
 // bit for bit, on every size 0..300, ties included.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -28,6 +29,26 @@ TEST(QuantizeKernel, SimdEqualsReferenceOnSizes0To300) {
       ASSERT_EQ(a, b) << "n=" << n << " zp=" << zp;
       for (size_t i = 0; i < n; ++i) ASSERT_EQ(b[i], quantizeValue(x[i], QParams{s, zp}, CodeRange{lo, hi}));
     }
+  }
+}
+
+TEST(QuantizeKernel, FirstNonFiniteAndMinMaxEqualReferences) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> nd(0.0f, 4.0f);
+  for (size_t n = 1; n <= 300; ++n) {
+    std::vector<float> x(n);
+    for (auto& v : x) v = nd(rng);
+    float lo, hi, rlo, rhi;
+    minmax_f32(x.data(), n, &lo, &hi);
+    minmax_f32_ref(x.data(), n, &rlo, &rhi);
+    ASSERT_EQ(lo, rlo);
+    ASSERT_EQ(hi, rhi);
+    ASSERT_EQ(first_nonfinite(x.data(), n), n);
+    const size_t at = n / 2;
+    x[at] = (n % 3 == 0) ? NAN : (n % 3 == 1 ? INFINITY : -INFINITY);
+    if (at + 1 < n) x[n - 1] = NAN;
+    ASSERT_EQ(first_nonfinite(x.data(), n), at) << n;
+    ASSERT_EQ(first_nonfinite_ref(x.data(), n), at) << n;
   }
 }
 

@@ -33,6 +33,69 @@ void quantize_codes_ref(const float* x, size_t n, float scale, int32_t zp, int32
   }
 }
 
+size_t first_nonfinite_ref(const float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) if (!std::isfinite(x[i])) return i;
+  return n;
+}
+
+size_t first_nonfinite(const float* x, size_t n) {
+#if defined(__wasm_simd128__)
+  if (g_simd) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      // x − x is 0 for finite x and NaN for NaN/±Inf; x − x == 0 fails only there.
+      v128_t ok = wasm_i32x4_splat(-1);
+      for (int j = 0; j < 4; ++j) {
+        const v128_t v = wasm_v128_load(x + i + 4 * j);
+        ok = wasm_v128_and(ok, wasm_f32x4_eq(wasm_f32x4_sub(v, v), wasm_f32x4_splat(0.0f)));
+      }
+      if (!wasm_i32x4_all_true(ok)) return i + first_nonfinite_ref(x + i, 16);
+    }
+    return i + first_nonfinite_ref(x + i, n - i);
+  }
+#endif
+  return first_nonfinite_ref(x, n);
+}
+
+void minmax_f32_ref(const float* x, size_t n, float* lo, float* hi) {
+  float a = x[0], b = x[0];
+  for (size_t i = 1; i < n; ++i) {
+    a = x[i] < a ? x[i] : a;
+    b = x[i] > b ? x[i] : b;
+  }
+  *lo = a;
+  *hi = b;
+}
+
+void minmax_f32(const float* x, size_t n, float* lo, float* hi) {
+#if defined(__wasm_simd128__)
+  if (g_simd && n >= 8) {
+    v128_t vlo = wasm_v128_load(x), vhi = vlo;
+    size_t i = 4;
+    for (; i + 4 <= n; i += 4) {
+      const v128_t v = wasm_v128_load(x + i);
+      vlo = wasm_f32x4_pmin(vlo, v);
+      vhi = wasm_f32x4_pmax(vhi, v);
+    }
+    float a = wasm_f32x4_extract_lane(vlo, 0), b = wasm_f32x4_extract_lane(vhi, 0);
+    for (int j = 1; j < 4; ++j) {
+      const float l = j == 1 ? wasm_f32x4_extract_lane(vlo, 1) : j == 2 ? wasm_f32x4_extract_lane(vlo, 2) : wasm_f32x4_extract_lane(vlo, 3);
+      const float h = j == 1 ? wasm_f32x4_extract_lane(vhi, 1) : j == 2 ? wasm_f32x4_extract_lane(vhi, 2) : wasm_f32x4_extract_lane(vhi, 3);
+      a = l < a ? l : a;
+      b = h > b ? h : b;
+    }
+    for (; i < n; ++i) {
+      a = x[i] < a ? x[i] : a;
+      b = x[i] > b ? x[i] : b;
+    }
+    *lo = a;
+    *hi = b;
+    return;
+  }
+#endif
+  minmax_f32_ref(x, n, lo, hi);
+}
+
 void quantize_codes(const float* x, size_t n, float scale, int32_t zp, int32_t qmin, int32_t qmax, int32_t* out) {
 #if defined(__wasm_simd128__)
   if (g_simd) {
