@@ -59,6 +59,15 @@ struct SliceMap {
 };
 
 void putBits(std::vector<uint8_t>& buf, int64_t i, int bits, uint32_t code) {
+  if (bits == 16) {
+    buf[static_cast<size_t>(2 * i)] = static_cast<uint8_t>(code);
+    buf[static_cast<size_t>(2 * i + 1)] = static_cast<uint8_t>(code >> 8);
+    return;
+  }
+  if (bits == 8) {
+    buf[static_cast<size_t>(i)] = static_cast<uint8_t>(code);
+    return;
+  }
   const int64_t bit = i * bits;
   for (int b = 0; b < bits; ++b) {
     const int64_t pos = bit + b;
@@ -67,6 +76,8 @@ void putBits(std::vector<uint8_t>& buf, int64_t i, int bits, uint32_t code) {
 }
 
 uint32_t getBits(const std::vector<uint8_t>& buf, int64_t i, int bits) {
+  if (bits == 16) return buf[static_cast<size_t>(2 * i)] | (static_cast<uint32_t>(buf[static_cast<size_t>(2 * i + 1)]) << 8);
+  if (bits == 8) return buf[static_cast<size_t>(i)];
   uint32_t code = 0;
   const int64_t bit = i * bits;
   for (int b = 0; b < bits; ++b) {
