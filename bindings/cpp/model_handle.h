@@ -54,6 +54,48 @@ inline val shapeValue(const graph::Shape& s) {
 }  // namespace detail
 using namespace detail;
 
+// Staged inputs and held outputs of an executor, as the JS run() protocol
+// uses them: setFeed() per input (data copied in), run() returns
+// [{ name, shape, dtype, ptr, byteLength }] pointing at outputs held until
+// release().
+class ExecutorSession {
+ public:
+  void setFeed(const std::string& name, uintptr_t ptr, const val& shapeArr, int elemType) {
+    guarded([&] {
+      graph::Shape shape;
+      const unsigned rank = shapeArr["length"].as<unsigned>();
+      for (unsigned i = 0; i < rank; ++i) shape.push_back(static_cast<int64_t>(shapeArr[i].as<double>()));
+      Tensor t(static_cast<ElemType>(elemType), shape);
+      if (!t.bytes.empty()) std::memcpy(t.bytes.data(), reinterpret_cast<const void*>(ptr), t.bytes.size());
+      feeds_[name] = std::move(t);
+    });
+  }
+
+  val run(const graph::Executor& exec) {
+    results_ = exec.run(feeds_);
+    feeds_.clear();
+    val out = val::array();
+    for (const auto& io : exec.outputs()) {
+      const Tensor& t = results_.at(io.name);
+      val v = val::object();
+      v.set("name", io.name);
+      v.set("shape", shapeValue(t.shape));
+      v.set("dtype", std::string(graph::elemTypeName(t.type)));
+      v.set("ptr", static_cast<double>(reinterpret_cast<uintptr_t>(t.bytes.data())));
+      v.set("byteLength", static_cast<double>(t.bytes.size()));
+      out.call<void>("push", v);
+    }
+    return out;
+  }
+
+  void release() { results_.clear(); feeds_.clear(); }
+  std::map<std::string, Tensor> takeFeeds() { return std::move(feeds_); }
+
+ private:
+  std::map<std::string, Tensor> feeds_;
+  std::map<std::string, Tensor> results_;
+};
+
 // A loaded model: an ONNX graph (runnable) or a safetensors tensor container.
 class ModelHandle {
  public:
@@ -142,44 +184,19 @@ class ModelHandle {
   }
 
   // Feeds are staged one by one (data copied), then run() executes.
-  void clearFeeds() { feeds_.clear(); }
-  void setFeed(const std::string& name, uintptr_t ptr, val shapeArr, int elemType) {
-    guarded([&] {
-      graph::Shape shape;
-      const unsigned rank = shapeArr["length"].as<unsigned>();
-      for (unsigned i = 0; i < rank; ++i) shape.push_back(static_cast<int64_t>(shapeArr[i].as<double>()));
-      Tensor t(static_cast<ElemType>(elemType), shape);
-      if (!t.bytes.empty()) std::memcpy(t.bytes.data(), reinterpret_cast<const void*>(ptr), t.bytes.size());
-      feeds_[name] = std::move(t);
-    });
-  }
-
-  // Runs on the staged feeds; returns [{ name, shape, dtype, ptr, byteLength }]
-  // pointing at results held until the next run or releaseOutputs().
+  void clearFeeds() { session_.release(); }
+  void setFeed(const std::string& name, uintptr_t ptr, val shapeArr, int elemType) { session_.setFeed(name, ptr, shapeArr, elemType); }
   val run() {
     return guarded([&]() -> val {
       if (!exec_) throwUnsupported("this is a safetensors file: it holds tensors but no graph to run (load an .onnx model to run it)");
-      results_ = exec_->run(feeds_);
-      feeds_.clear();
-      val out = val::array();
-      for (const auto& io : exec_->outputs()) {
-        const Tensor& t = results_.at(io.name);
-        val v = val::object();
-        v.set("name", io.name);
-        v.set("shape", shapeValue(t.shape));
-        v.set("dtype", std::string(graph::elemTypeName(t.type)));
-        v.set("ptr", static_cast<double>(reinterpret_cast<uintptr_t>(t.bytes.data())));
-        v.set("byteLength", static_cast<double>(t.bytes.size()));
-        out.call<void>("push", v);
-      }
-      return out;
+      return session_.run(*exec_);
     });
   }
-  void releaseOutputs() { results_.clear(); feeds_.clear(); }
+  void releaseOutputs() { session_.release(); }
 
   const graph::Executor* executor() const { return exec_.get(); }
   // Takes the staged feeds (for calibration samples).
-  std::map<std::string, Tensor> takeFeeds() { return std::move(feeds_); }
+  std::map<std::string, Tensor> takeFeeds() { return session_.takeFeeds(); }
 
  private:
   const Tensor* findTensor(const std::string& name) const {
@@ -194,8 +211,7 @@ class ModelHandle {
   std::string format_;
   std::unique_ptr<graph::Executor> exec_;
   io::safetensors::File tensors_;
-  std::map<std::string, Tensor> feeds_;
-  std::map<std::string, Tensor> results_;
+  ExecutorSession session_;
 };
 
 }  // namespace qwasm::bindings

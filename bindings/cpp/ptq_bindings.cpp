@@ -97,36 +97,12 @@ class QuantizedModelHandle {
   val inputs() const { return ioList(exec_.inputs()); }
   val outputs() const { return ioList(exec_.outputs()); }
 
-  void setFeed(const std::string& name, uintptr_t ptr, val shapeArr, int elemType) {
-    guarded([&] {
-      graph::Shape shape;
-      for (unsigned i = 0, n = shapeArr["length"].as<unsigned>(); i < n; ++i) shape.push_back(static_cast<int64_t>(shapeArr[i].as<double>()));
-      Tensor t(static_cast<ElemType>(elemType), shape);
-      if (!t.bytes.empty()) std::memcpy(t.bytes.data(), reinterpret_cast<const void*>(ptr), t.bytes.size());
-      feeds_[name] = std::move(t);
-    });
-  }
-  void clearFeeds() { feeds_.clear(); }
-
+  void setFeed(const std::string& name, uintptr_t ptr, val shapeArr, int elemType) { session_.setFeed(name, ptr, shapeArr, elemType); }
+  void clearFeeds() { session_.release(); }
   val run() {
-    return guarded([&]() -> val {
-      results_ = exec_.run(feeds_);
-      feeds_.clear();
-      val out = val::array();
-      for (const auto& io : exec_.outputs()) {
-        const Tensor& t = results_.at(io.name);
-        val v = val::object();
-        v.set("name", io.name);
-        v.set("shape", shapeValue(t.shape));
-        v.set("dtype", std::string(graph::elemTypeName(t.type)));
-        v.set("ptr", static_cast<double>(reinterpret_cast<uintptr_t>(t.bytes.data())));
-        v.set("byteLength", static_cast<double>(t.bytes.size()));
-        out.call<void>("push", v);
-      }
-      return out;
-    });
+    return guarded([&]() -> val { return session_.run(exec_); });
   }
-  void releaseOutputs() { results_.clear(); feeds_.clear(); }
+  void releaseOutputs() { session_.release(); }
 
   // Serialises into an internal buffer; returns its size (read with bufferPtr).
   double toOnnx() {
@@ -185,7 +161,7 @@ class QuantizedModelHandle {
  private:
   ptq::PtqResult result_;
   graph::Executor exec_;
-  std::map<std::string, Tensor> feeds_, results_;
+  ExecutorSession session_;
   std::vector<uint8_t> buffer_;
 };
 

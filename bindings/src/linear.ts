@@ -9,8 +9,8 @@
  * @module
  */
 import { checked, copyFromHeap, withHeapCopy, type EmbindHandle, type RawCore } from './core.js';
-import { QwasmArgumentError, QwasmDisposedError } from './errors.js';
-import { registry } from './model.js';
+import { QwasmArgumentError } from './errors.js';
+import { WasmObject } from './wasm-object.js';
 
 /** Options of {@link Qwasm.createLinear}. */
 export interface LinearOptions {
@@ -38,9 +38,8 @@ interface LinearCore extends RawCore {
 }
 
 /** A linear layer held in wasm memory. Free it with {@link Linear.dispose}. */
-export class Linear {
+export class Linear extends WasmObject<RawLinear> {
   #core: LinearCore;
-  #raw: RawLinear | null;
   readonly outFeatures: number;
   readonly inFeatures: number;
   readonly dtype: LinearOptions['dtype'];
@@ -49,19 +48,17 @@ export class Linear {
 
   /** @internal */
   constructor(core: LinearCore, raw: RawLinear, n: number, k: number, dtype: LinearOptions['dtype']) {
+    super(raw, 'Linear');
     this.#core = core;
-    this.#raw = raw;
     this.outFeatures = n;
     this.inFeatures = k;
     this.dtype = dtype;
     this.weightBytes = raw.weightBytes();
-    registry?.register(this, 'Linear', this);
   }
 
   /** x [M, K] → y [M, N]. */
   forward(x: Float32Array, M: number): Float32Array {
-    if (!this.#raw) throw new QwasmDisposedError('Linear');
-    const raw = this.#raw;
+    const raw = this.raw;
     if (!(x instanceof Float32Array)) throw new QwasmArgumentError('forward: x must be a Float32Array');
     if (!Number.isInteger(M) || M < 1) throw new QwasmArgumentError(`forward: M must be an integer >= 1, got ${M}`);
     if (x.length !== M * this.inFeatures) throw new QwasmArgumentError(`forward: x has ${x.length} values, [M, K] = [${M}, ${this.inFeatures}] needs ${M * this.inFeatures}`);
@@ -73,21 +70,6 @@ export class Linear {
     return y;
   }
 
-  dispose(): void {
-    if (this.#raw) {
-      this.#raw.delete();
-      this.#raw = null;
-      registry?.unregister(this);
-    }
-  }
-
-  get disposed(): boolean {
-    return this.#raw === null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }
 
 /** @internal */

@@ -11,7 +11,8 @@
  * @module
  */
 import { checked, copyFromHeap, withHeapCopy, type EmbindHandle, type RawCore } from './core.js';
-import { QwasmArgumentError, QwasmDisposedError } from './errors.js';
+import { QwasmArgumentError } from './errors.js';
+import { WasmObject } from './wasm-object.js';
 
 /** A declared model input or output. Symbolic dimensions are strings (`'batch'`), unknown ones `'?'`. */
 export interface TensorInfo {
@@ -150,16 +151,10 @@ function dtypeOfArray(data: unknown): string | undefined {
   return undefined;
 }
 
-/** @internal */
-export const registry = typeof FinalizationRegistry !== 'undefined'
-  ? new FinalizationRegistry<string>((what) => console.warn(`qwasm: a ${what} was garbage-collected without dispose(); its wasm memory leaked`))
-  : undefined;
-
 /** A loaded model. Free it with {@link Model.dispose} (or `using`). */
-export class Model {
+export class Model extends WasmObject<RawModel> {
   /** @internal */
   readonly core: ModelCore;
-  #raw: RawModel | null;
   /** `'onnx'` or `'safetensors'`. */
   readonly format: 'onnx' | 'safetensors';
   /** Graph inputs (excluding initializers). Empty for safetensors. */
@@ -169,18 +164,11 @@ export class Model {
 
   /** @internal Use `qw.loadModel()`. */
   constructor(core: ModelCore, raw: RawModel) {
+    super(raw, 'Model');
     this.core = core;
-    this.#raw = raw;
     this.format = raw.format() as 'onnx' | 'safetensors';
     this.inputs = raw.inputs();
     this.outputs = raw.outputs();
-    registry?.register(this, 'Model', this);
-  }
-
-  /** @internal */
-  get raw(): RawModel {
-    if (!this.#raw) throw new QwasmDisposedError('Model');
-    return this.#raw;
   }
 
   /** Op histogram, node list, parameter count and bytes. */
@@ -213,23 +201,6 @@ export class Model {
     return runHandle(this.core, this.raw, feeds);
   }
 
-  /** Frees the model's wasm memory. Idempotent. */
-  dispose(): void {
-    if (this.#raw) {
-      this.#raw.delete();
-      this.#raw = null;
-      registry?.unregister(this);
-    }
-  }
-
-  /** Whether {@link Model.dispose} was called. */
-  get disposed(): boolean {
-    return this.#raw === null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }
 
 /** @internal Loads model bytes (ONNX or safetensors, sniffed). */

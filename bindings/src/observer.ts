@@ -11,8 +11,8 @@
  * @module
  */
 import { checked, copyFromHeap, withHeapCopy, type EmbindHandle, type RawCore } from './core.js';
-import { QwasmArgumentError, QwasmDisposedError } from './errors.js';
-import { registry } from './model.js';
+import { QwasmArgumentError } from './errors.js';
+import { WasmObject } from './wasm-object.js';
 import { DTYPES, type DType } from './tensor.js';
 
 /** Options of {@link Qwasm.createObserver}. */
@@ -72,21 +72,13 @@ interface ObserverCore extends RawCore {
 const METHODS = ['minmax', 'moving-average', 'percentile', 'mse', 'entropy'];
 
 /** A calibration observer. Free it with {@link Observer.dispose}. */
-export class Observer {
+export class Observer extends WasmObject<RawObserver> {
   #core: ObserverCore;
-  #raw: RawObserver | null;
 
   /** @internal */
   constructor(core: ObserverCore, raw: RawObserver) {
+    super(raw, 'Observer');
     this.#core = core;
-    this.#raw = raw;
-    registry?.register(this, 'Observer', this);
-  }
-
-  /** @internal */
-  get raw(): RawObserver {
-    if (!this.#raw) throw new QwasmDisposedError('Observer');
-    return this.#raw;
   }
 
   /** Adds a batch. NaN/Inf, empty batches and channel-count changes throw and leave the observer as it was. */
@@ -135,21 +127,6 @@ export class Observer {
     return this.raw.batches();
   }
 
-  dispose(): void {
-    if (this.#raw) {
-      this.#raw.delete();
-      this.#raw = null;
-      registry?.unregister(this);
-    }
-  }
-
-  get disposed(): boolean {
-    return this.#raw === null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }
 
 /** @internal */

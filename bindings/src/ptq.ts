@@ -13,8 +13,9 @@
  * @module
  */
 import { checked, copyFromHeap, type EmbindHandle, type RawCore } from './core.js';
-import { QwasmArgumentError, QwasmDisposedError } from './errors.js';
-import { Model, registry, runHandle, stageFeeds, type RawModel, type RunnableHandle, type TensorInfo, type TensorValue } from './model.js';
+import { QwasmArgumentError } from './errors.js';
+import { WasmObject } from './wasm-object.js';
+import { Model, runHandle, stageFeeds, type RawModel, type RunnableHandle, type TensorInfo, type TensorValue } from './model.js';
 
 /** Weight quantization settings (the tensor options of `qw.quantize`). */
 export interface PtqWeightOptions {
@@ -168,9 +169,8 @@ function stageCalibration(core: PtqCore, raw: RawModel, samples: Array<Record<st
 }
 
 /** A quantized model: run it, read its report, export it. Free it with {@link QuantizedModel.dispose}. */
-export class QuantizedModel {
+export class QuantizedModel extends WasmObject<RawQuantized> {
   #core: PtqCore;
-  #raw: RawQuantized | null;
   /** Per-layer report and totals. */
   readonly report: QuantizationReport;
   readonly inputs: TensorInfo[];
@@ -178,26 +178,20 @@ export class QuantizedModel {
 
   /** @internal */
   constructor(core: PtqCore, raw: RawQuantized) {
+    super(raw, 'QuantizedModel');
     this.#core = core;
-    this.#raw = raw;
     this.report = raw.report();
     this.inputs = raw.inputs();
     this.outputs = raw.outputs();
-    registry?.register(this, 'QuantizedModel', this);
-  }
-
-  #handle(): RawQuantized {
-    if (!this.#raw) throw new QwasmDisposedError('QuantizedModel');
-    return this.#raw;
   }
 
   /** Runs the quantized model (same form as {@link Model.run}). */
   run(feeds: Record<string, TensorValue>): Record<string, TensorValue> {
-    return runHandle(this.#core, this.#handle(), feeds);
+    return runHandle(this.#core, this.raw, feeds);
   }
 
   #export(size: number): Uint8Array {
-    const raw = this.#handle();
+    const raw = this.raw;
     try {
       return copyFromHeap(this.#core, Uint8Array, raw.bufferPtr(), size);
     } finally {
@@ -207,7 +201,7 @@ export class QuantizedModel {
 
   /** The standard QDQ ONNX model (opset 13, or 21 for int4 / blocked weights). */
   toONNX(): Uint8Array {
-    const raw = this.#handle();
+    const raw = this.raw;
     return this.#export(checked(this.#core, () => raw.toOnnx()));
   }
 
@@ -218,25 +212,10 @@ export class QuantizedModel {
    * `qwasm.quantization` metadata entry (JSON).
    */
   toSafetensors(): Uint8Array {
-    const raw = this.#handle();
+    const raw = this.raw;
     return this.#export(checked(this.#core, () => raw.toSafetensors()));
   }
 
-  dispose(): void {
-    if (this.#raw) {
-      this.#raw.delete();
-      this.#raw = null;
-      registry?.unregister(this);
-    }
-  }
-
-  get disposed(): boolean {
-    return this.#raw === null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }
 
 /** @internal */

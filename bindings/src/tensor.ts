@@ -11,8 +11,8 @@
  * @module
  */
 import { checked, copyFromHeap, withHeapCopy, type EmbindHandle, type RawCore } from './core.js';
-import { QwasmArgumentError, QwasmDisposedError } from './errors.js';
-import { registry } from './model.js';
+import { QwasmArgumentError } from './errors.js';
+import { WasmObject } from './wasm-object.js';
 
 /** Every format name of SPEC §1. */
 export const DTYPES = [
@@ -120,9 +120,8 @@ function normalize(x: unknown, o: QuantizeOptions) {
 }
 
 /** A quantized tensor. Its arrays are copies (safe to keep); free the wasm side with {@link QuantizedTensor.dispose}. */
-export class QuantizedTensor {
+export class QuantizedTensor extends WasmObject<RawQuantizedTensor> {
   #core: TensorCore;
-  #raw: RawQuantizedTensor | null;
   readonly dtype: DType;
   readonly shape: number[];
   /** `'tensor'`, `'channel'` or `'group'`. */
@@ -144,8 +143,8 @@ export class QuantizedTensor {
 
   /** @internal */
   constructor(core: TensorCore, raw: RawQuantizedTensor) {
+    super(raw, 'QuantizedTensor');
     this.#core = core;
-    this.#raw = raw;
     const info = raw.info();
     this.dtype = info.dtype;
     this.shape = info.shape;
@@ -167,12 +166,6 @@ export class QuantizedTensor {
       bitsPerElement: info.bitsPerElement,
       compressionRatio: info.byteLength ? (info.elements * 4) / info.byteLength : 1,
     };
-    registry?.register(this, 'QuantizedTensor', this);
-  }
-
-  #handle(): RawQuantizedTensor {
-    if (!this.#raw) throw new QwasmDisposedError('QuantizedTensor');
-    return this.#raw;
   }
 
   #elements(): number {
@@ -191,31 +184,16 @@ export class QuantizedTensor {
 
   /** One integer per element: the code (signed for signed types), the raw bits for fp16/bf16/fp8, the level for nf4, 0/1 for int1. */
   values(): Int32Array {
-    const raw = this.#handle();
+    const raw = this.raw;
     return this.#readInto(Int32Array, (ptr) => raw.codesInto(ptr));
   }
 
   /** x' = (q − z)·s per element (float formats: decoded value × scale). */
   dequantize(): Float32Array {
-    const raw = this.#handle();
+    const raw = this.raw;
     return this.#readInto(Float32Array, (ptr) => raw.dequantizeInto(ptr));
   }
 
-  dispose(): void {
-    if (this.#raw) {
-      this.#raw.delete();
-      this.#raw = null;
-      registry?.unregister(this);
-    }
-  }
-
-  get disposed(): boolean {
-    return this.#raw === null;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
 }
 
 /** @internal */
