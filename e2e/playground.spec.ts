@@ -148,6 +148,34 @@ test('tensor lab shows scale, codes, dequantized values and error', async ({ pag
   await page.screenshot({ path: `${shots}/playground-lab.png`, fullPage: true });
 });
 
+test('static quantization can calibrate on the user\'s own images', async ({ page }) => {
+  await ready(page);
+  const fp32 = await loadSample(page, 'mlp');
+  // Three "photos": dark strokes on white, made by a canvas in the page.
+  const pngs = await page.evaluate(async () => {
+    const out: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = document.createElement('canvas');
+      c.width = c.height = 56;
+      const ctx = c.getContext('2d')!;
+      ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, 56, 56);
+      ctx.strokeStyle = '#000'; ctx.lineWidth = 6;
+      ctx.beginPath(); ctx.arc(28, 28, 12 + i * 3, 0, Math.PI * 2); ctx.stroke();
+      const blob: Blob = await new Promise((r) => c.toBlob((b) => r(b!), 'image/png'));
+      out.push([...new Uint8Array(await blob.arrayBuffer())]);
+    }
+    return out;
+  });
+  await page.setInputFiles('#calib-files', pngs.map((b, i) => ({ name: `digit${i}.png`, mimeType: 'image/png', buffer: Buffer.from(b) })));
+  await expect(page.locator('#calib-files-status')).toHaveAttribute('data-count', '3');
+  await page.selectOption('#mode', 'static');
+  const q = await quantize(page);
+  expect(Math.abs(q - fp32)).toBeLessThanOrEqual(3);
+  await page.setInputFiles('#calib-files', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
+  await expect(page.locator('#error-text')).toContainText('could not be decoded');
+  await expect(page.locator('#calib-files-status')).toHaveAttribute('data-count', '0');
+});
+
 test('narrow window: no horizontal page overflow', async ({ page }) => {
   await page.setViewportSize({ width: 420, height: 900 });
   await ready(page);

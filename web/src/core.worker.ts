@@ -12,6 +12,7 @@ let inputName = 'input';
 let testImages: Float32Array | null = null;
 let testLabels: Uint8Array | null = null;
 let testCount = 0;
+let userCalibration: Float32Array | null = null;  // [n, 784] from the user's images
 
 function argmax(d: ArrayLike<number>, rows: number, cols: number): number[] {
   const out: number[] = [];
@@ -31,6 +32,10 @@ function softmax(v: ArrayLike<number>): number[] {
 }
 
 function calibrationSet(count: number) {
+  if (userCalibration) {
+    const n = userCalibration.length / 784;
+    return [{ [inputName]: { data: userCalibration, shape: [n, 784] } }];
+  }
   if (!testImages) throw new Error('No calibration data: load the sample test set first.');
   // Calibrate on the last images; evaluation uses all of them (documented in the page).
   const n = Math.min(count, testCount);
@@ -93,6 +98,38 @@ const api: CoreWorkerApi = {
     testImages = Float32Array.from(images.subarray(0, count * 784), (v) => v / 255);
     testLabels = labels.subarray(0, count);
     testCount = count;
+  },
+
+  async setCalibrationImages(files: Blob[]): Promise<number> {
+    if (files.length === 0) {
+      userCalibration = null;
+      return 0;
+    }
+    const out = new Float32Array(files.length * 784);
+    const canvas = new OffscreenCanvas(28, 28);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    for (let i = 0; i < files.length; i++) {
+      let bitmap: ImageBitmap;
+      try {
+        bitmap = await createImageBitmap(files[i]);
+      } catch {
+        throw new Error(`Calibration image ${i + 1} could not be decoded (is it an image?).`);
+      }
+      ctx.clearRect(0, 0, 28, 28);
+      ctx.drawImage(bitmap, 0, 0, 28, 28);
+      bitmap.close();
+      const px = ctx.getImageData(0, 0, 28, 28).data;
+      const gray = new Float32Array(784);
+      let mean = 0;
+      for (let k = 0; k < 784; k++) {
+        gray[k] = (0.299 * px[4 * k] + 0.587 * px[4 * k + 1] + 0.114 * px[4 * k + 2]) / 255;
+        mean += gray[k] / 784;
+      }
+      // MNIST digits are light on dark: invert photos of dark ink on paper.
+      for (let k = 0; k < 784; k++) out[i * 784 + k] = mean > 0.5 ? 1 - gray[k] : gray[k];
+    }
+    userCalibration = out;
+    return files.length;
   },
 
   async quantize(settings: PtqSettings, onProgress) {

@@ -23,8 +23,9 @@ const state: {
   info: ModelInfo | null;
   report: QuantizationReport | null;
   testSet: { images: Uint8Array; labels: Uint8Array; count: number } | null;
+  calibrationFiles: File[];
   busy: boolean;
-} = { manifest: null, modelBytes: null, modelName: '', info: null, report: null, testSet: null, busy: false };
+} = { manifest: null, modelBytes: null, modelName: '', info: null, report: null, testSet: null, calibrationFiles: [], busy: false };
 
 const client = new CoreClient(() => void restoreAfterRestart());
 
@@ -229,6 +230,7 @@ $('cancel').addEventListener('click', () => {
 async function restoreAfterRestart(): Promise<void> {
   await guarded(async () => {
     if (state.testSet) await client.api.setTestSet(state.testSet.images, state.testSet.labels, state.testSet.count);
+    if (state.calibrationFiles.length) await client.api.setCalibrationImages(state.calibrationFiles);
     if (state.modelBytes) {
       state.info = await client.api.loadModel(state.modelBytes.slice(), state.modelName);
       state.report = null;
@@ -236,6 +238,23 @@ async function restoreAfterRestart(): Promise<void> {
     }
   });
 }
+
+$<HTMLInputElement>('calib-files').addEventListener('change', (e) => void guarded(async () => {
+  const files = [...((e.target as HTMLInputElement).files ?? [])];
+  const status = $('calib-files-status');
+  try {
+    const n = await client.api.setCalibrationImages(files);
+    state.calibrationFiles = files;
+    status.textContent = n ? `${n} image${n === 1 ? '' : 's'} (28×28 grayscale)` : 'none: the bundled digits are used';
+    status.dataset.count = String(n);
+  } catch (err) {
+    state.calibrationFiles = [];
+    await client.api.setCalibrationImages([]);
+    status.textContent = 'none: the bundled digits are used';
+    status.dataset.count = '0';
+    throw err;
+  }
+}));
 
 // ------------------------------------------------------------------ results
 async function evaluateNow(): Promise<void> {

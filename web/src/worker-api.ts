@@ -73,6 +73,8 @@ export interface CoreWorkerApi {
   status(): Promise<WorkerStatus>;
   loadModel(bytes: Uint8Array, name: string): Promise<ModelInfo>;
   setTestSet(images: Uint8Array, labels: Uint8Array, count: number): Promise<void>;
+  /** Decodes the user's images to 28×28 grayscale (MNIST style) and calibrates on them; [] returns to the bundled digits. */
+  setCalibrationImages(files: Blob[]): Promise<number>;
   quantize(settings: PtqSettings, onProgress: (fraction: number, message: string) => void): Promise<QuantizeResult>;
   sensitivity(settings: PtqSettings, onProgress: (fraction: number, message: string) => void): Promise<Array<{ node: string; outputSqnrDb: number }>>;
   evaluate(limit: number): Promise<Evaluation>;
