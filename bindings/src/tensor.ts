@@ -11,7 +11,7 @@
  * @module
  */
 import { checked, copyFromHeap, withHeapCopy, type EmbindHandle, type RawCore } from './core.js';
-import { QwasmArgumentError } from './errors.js';
+import { QwasmArgumentError, errorFromCore } from './errors.js';
 import { WasmObject } from './wasm-object.js';
 
 /** Every format name of SPEC §1. */
@@ -89,6 +89,30 @@ interface TensorCore extends RawCore {
   QuantizedTensorHandle: { quantize(ptr: number, length: number, shape: number[], options: object): RawQuantizedTensor | null };
   tensorFakeQuantize(inPtr: number, length: number, shape: number[], options: object, outPtr: number): void;
   tensorMetrics(refPtr: number, approxPtr: number, n: number): ErrorMetrics;
+}
+
+/**
+ * Runs `fill(ptr)` on `length` fresh elements of wasm memory and copies them
+ * into a new JS array once (no copy in: the core writes every element).
+ */
+function heapOutput<A extends Float32Array | Int32Array>(
+  core: RawCore,
+  ctor: { new (n: number): A; new (b: ArrayBufferLike, o: number, n: number): A; BYTES_PER_ELEMENT: number },
+  length: number,
+  fill: (ptr: number) => void,
+): A {
+  const bytes = length * ctor.BYTES_PER_ELEMENT;
+  const ptr = core._malloc(Math.max(bytes, 1));
+  if (!ptr) throw errorFromCore('OutOfMemory', `could not allocate ${bytes} bytes in the wasm heap`);
+  try {
+    fill(ptr);
+    const out = new ctor(length);
+    // Read the buffer after fill: the heap may have grown meanwhile.
+    out.set(new ctor(core.HEAPU8.buffer, ptr, length));
+    return out;
+  } finally {
+    core._free(ptr);
+  }
 }
 
 function normalize(x: unknown, o: QuantizeOptions) {
@@ -173,13 +197,7 @@ export class QuantizedTensor extends WasmObject<RawQuantizedTensor> {
   }
 
   #readInto<A extends Float32Array | Int32Array>(ctor: { new (n: number): A; new (b: ArrayBufferLike, o: number, n: number): A; BYTES_PER_ELEMENT: number }, fill: (ptr: number) => void): A {
-    const n = this.#elements();
-    const out = new ctor(n);
-    withHeapCopy(this.#core, out, (ptr) => {
-      fill(ptr);
-      out.set(copyFromHeap(this.#core, ctor, ptr, n));
-    });
-    return out;
+    return heapOutput(this.#core, ctor, this.#elements(), fill);
   }
 
   /** One integer per element: the code (signed for signed types), the raw bits for fp16/bf16/fp8, the level for nf4, 0/1 for int1. */
@@ -209,12 +227,9 @@ export function quantize(core: RawCore, x: Float32Array, options: QuantizeOption
 export function fakeQuantize(core: RawCore, x: Float32Array, options: QuantizeOptions): Float32Array {
   const o = normalize(x, options);
   const tc = core as TensorCore;
-  const out = new Float32Array(x.length);
-  withHeapCopy(core, x, (inPtr) => withHeapCopy(core, out, (outPtr) => {
+  return withHeapCopy(core, x, (inPtr) => heapOutput(core, Float32Array, x.length, (outPtr) => {
     checked(core, () => tc.tensorFakeQuantize(inPtr, x.length, options.shape, o, outPtr));
-    out.set(copyFromHeap(core, Float32Array, outPtr, x.length));
   }));
-  return out;
 }
 
 /** @internal */

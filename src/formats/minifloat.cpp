@@ -53,7 +53,7 @@ uint32_t encode(float x, const Spec& s) {
   return sign | code;
 }
 
-float decode(uint32_t v, const Spec& s) {
+float decode(uint32_t v, const Spec& s) noexcept {
   const uint32_t signBit = 1u << (s.expBits + s.manBits);
   const uint32_t mag = v & (signBit - 1);
   const uint32_t exp = mag >> s.manBits, man = mag & ((1u << s.manBits) - 1);
@@ -76,7 +76,7 @@ float decode(uint32_t v, const Spec& s) {
 // Bit manipulation with round-to-nearest-even (after F. Giesen's
 // float_to_half_fast3_rtne); equal to encode(x, kHalf), which the exhaustive
 // round-trip test and the numpy fixture pin.
-uint16_t floatToHalf(float x) {
+uint16_t floatToHalf(float x) noexcept {
   uint32_t u;
   std::memcpy(&u, &x, 4);
   const uint32_t sign = u & 0x80000000u;
@@ -100,13 +100,13 @@ uint16_t floatToHalf(float x) {
   }
   return static_cast<uint16_t>(o | (sign >> 16));
 }
-float halfToFloat(uint16_t h) { return decode(h, kHalf); }
-uint8_t floatToFp8E4M3(float x) { return static_cast<uint8_t>(encode(x, kE4M3)); }
-float fp8E4M3ToFloat(uint8_t v) { return decode(v, kE4M3); }
-uint8_t floatToFp8E5M2(float x) { return static_cast<uint8_t>(encode(x, kE5M2)); }
-float fp8E5M2ToFloat(uint8_t v) { return decode(v, kE5M2); }
+float halfToFloat(uint16_t h) noexcept { return decode(h, kHalf); }
+uint8_t floatToFp8E4M3(float x) noexcept { return static_cast<uint8_t>(encode(x, kE4M3)); }
+float fp8E4M3ToFloat(uint8_t v) noexcept { return decode(v, kE4M3); }
+uint8_t floatToFp8E5M2(float x) noexcept { return static_cast<uint8_t>(encode(x, kE5M2)); }
+float fp8E5M2ToFloat(uint8_t v) noexcept { return decode(v, kE5M2); }
 
-uint16_t floatToBFloat16(float x) {
+uint16_t floatToBFloat16(float x) noexcept {
   uint32_t bits;
   std::memcpy(&bits, &x, 4);
   if (std::isnan(x)) return static_cast<uint16_t>((bits >> 16) | 0x0040);  // stays a (quiet) NaN
@@ -114,7 +114,7 @@ uint16_t floatToBFloat16(float x) {
   return static_cast<uint16_t>((bits + rounding) >> 16);
 }
 
-float bfloat16ToFloat(uint16_t b) {
+float bfloat16ToFloat(uint16_t b) noexcept {
   const uint32_t bits = static_cast<uint32_t>(b) << 16;
   float f;
   std::memcpy(&f, &bits, 4);

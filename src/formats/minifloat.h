@@ -9,14 +9,14 @@
 
 namespace qwasm::formats {
 
-uint16_t floatToHalf(float x);
-float halfToFloat(uint16_t h);
-uint16_t floatToBFloat16(float x);
-float bfloat16ToFloat(uint16_t b);
-uint8_t floatToFp8E4M3(float x);
-float fp8E4M3ToFloat(uint8_t v);
-uint8_t floatToFp8E5M2(float x);
-float fp8E5M2ToFloat(uint8_t v);
+uint16_t floatToHalf(float x) noexcept;
+float halfToFloat(uint16_t h) noexcept;
+uint16_t floatToBFloat16(float x) noexcept;
+float bfloat16ToFloat(uint16_t b) noexcept;
+uint8_t floatToFp8E4M3(float x) noexcept;
+float fp8E4M3ToFloat(uint8_t v) noexcept;
+uint8_t floatToFp8E5M2(float x) noexcept;
+float fp8E5M2ToFloat(uint8_t v) noexcept;
 
 constexpr float kFp16Max = 65504.0f;
 constexpr float kFp8E4M3Max = 448.0f;

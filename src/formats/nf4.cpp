@@ -10,7 +10,7 @@ const float kNf4Levels[16] = {
     0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f,
 };
 
-uint8_t nearestNf4(float v) {
+uint8_t nearestNf4(float v) noexcept {
   // Binary search over the midpoints between consecutive levels.
   uint8_t lo = 0;
   for (uint8_t step = 8; step > 0; step >>= 1) {

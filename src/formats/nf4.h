@@ -9,6 +9,6 @@ namespace qwasm::formats {
 
 extern const float kNf4Levels[16];
 // Index of the level nearest to v (v in [-1, 1]); ties go to the lower level.
-uint8_t nearestNf4(float v);
+uint8_t nearestNf4(float v) noexcept;
 
 }  // namespace qwasm::formats

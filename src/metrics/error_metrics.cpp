@@ -1,5 +1,6 @@
 #include "metrics/error_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -22,7 +23,8 @@ ErrorMetrics compare(const float* ref, const float* approx, size_t n) {
   m.maxAbs = maxAbs;
   const double inf = std::numeric_limits<double>::infinity();
   m.sqnrDb = se == 0 ? inf : (signal == 0 ? -inf : 10.0 * std::log10(signal / se));
-  m.cosine = (na == 0 || nb == 0) ? (se == 0 ? 1.0 : 0.0) : dot / (std::sqrt(na) * std::sqrt(nb));
+  // sqrt(na * nb): exactly |a|² when a == b, so identical vectors give 1.
+  m.cosine = (na == 0 || nb == 0) ? (se == 0 ? 1.0 : 0.0) : std::clamp(dot / std::sqrt(na * nb), -1.0, 1.0);
   return m;
 }
 

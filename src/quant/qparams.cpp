@@ -14,12 +14,26 @@ CodeRange codeRange(DType dtype, Scheme scheme, bool restrictRange) {
   return {full.qmin + 1, full.qmax};
 }
 
-QParams symmetricQParams(float amax, DType dtype, bool restrictRange) {
+namespace {
+
+// What the formulas need to know about a (dtype, scheme, restrictRange),
+// looked up once (qparamsFromRanges applies it to many slices).
+struct RangeFacts {
+  CodeRange range;       // codeRange(dtype, scheme, restrictRange)
+  int32_t symmetricZero; // 0 for signed types, 2^(b-1) for unsigned
+  bool int1;
+};
+
+RangeFacts factsOf(DType dtype, Scheme scheme, bool restrictRange) {
+  return {codeRange(dtype, scheme, restrictRange), isSignedDType(dtype) ? 0 : (fullCodeRange(dtype).qmax + 1) / 2, dtype == DType::Int1};
+}
+
+QParams symmetric(float amax, const RangeFacts& f, bool restrictRange) {
   if (!(amax >= 0.0f) || std::isinf(amax)) throwInvalidArgument("symmetric range: amax must be finite and >= 0");
-  const CodeRange r = codeRange(dtype, Scheme::Symmetric, restrictRange);
+  const CodeRange r = f.range;
   QParams p;
-  p.zeroPoint = isSignedDType(dtype) ? 0 : (fullCodeRange(dtype).qmax + 1) / 2;
-  if (dtype == DType::Int1) {
+  p.zeroPoint = f.symmetricZero;
+  if (f.int1) {
     p.zeroPoint = 0;
     p.scale = amax > 0.0f ? amax : 1.0f;
     return p;
@@ -32,12 +46,11 @@ QParams symmetricQParams(float amax, DType dtype, bool restrictRange) {
   return p;
 }
 
-QParams asymmetricQParams(float lo, float hi, DType dtype) {
+QParams asymmetric(float lo, float hi, const CodeRange r) {
   if (std::isnan(lo) || std::isnan(hi) || std::isinf(lo) || std::isinf(hi)) {
     throwInvalidArgument("asymmetric range: lo and hi must be finite");
   }
   if (lo > hi) throwInvalidArgument("asymmetric range: lo > hi");
-  const CodeRange r = codeRange(dtype, Scheme::Asymmetric, false);
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   if (hi - lo == 0.0f) return {1.0f, r.qmin};
@@ -50,9 +63,27 @@ QParams asymmetricQParams(float lo, float hi, DType dtype) {
   return p;
 }
 
+}  // namespace
+
+QParams symmetricQParams(float amax, DType dtype, bool restrictRange) {
+  return symmetric(amax, factsOf(dtype, Scheme::Symmetric, restrictRange), restrictRange);
+}
+
+QParams asymmetricQParams(float lo, float hi, DType dtype) {
+  return asymmetric(lo, hi, codeRange(dtype, Scheme::Asymmetric, false));
+}
+
 QParams qparamsFromRange(float lo, float hi, DType dtype, Scheme scheme, bool restrictRange) {
   if (scheme == Scheme::Asymmetric) return asymmetricQParams(lo, hi, dtype);
   return symmetricQParams(std::max(std::fabs(lo), std::fabs(hi)), dtype, restrictRange);
+}
+
+void qparamsFromRanges(const float* lo, const float* hi, size_t n, DType dtype, Scheme scheme, bool restrictRange, QParams* out) {
+  const RangeFacts f = factsOf(dtype, scheme, restrictRange);
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = scheme == Scheme::Asymmetric ? asymmetric(lo[i], hi[i], f.range)
+                                          : symmetric(std::max(std::fabs(lo[i]), std::fabs(hi[i])), f, restrictRange);
+  }
 }
 
 }  // namespace qwasm

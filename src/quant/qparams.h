@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "quant/dtype.h"
@@ -37,6 +38,10 @@ QParams asymmetricQParams(float lo, float hi, DType dtype);
 
 // Either of the above; symmetric uses amax = max(|lo|, |hi|).
 QParams qparamsFromRange(float lo, float hi, DType dtype, Scheme scheme, bool restrictRange = true);
+
+// qparamsFromRange for n slices at once (per-channel / per-group tensors):
+// the same formulas, with the code range looked up once.
+void qparamsFromRanges(const float* lo, const float* hi, size_t n, DType dtype, Scheme scheme, bool restrictRange, QParams* out);
 
 // Round half to even (the current rounding mode is never changed by qwasm).
 inline float roundHalfEven(float x) { return std::nearbyintf(x); }

@@ -180,6 +180,66 @@ describe('float formats', () => {
   });
 });
 
+describe('fake-quantize, range methods, kernel paths', () => {
+  const x = Float32Array.from({ length: 8 * 96 }, (_, i) => Math.sin(i * 0.7) * (1 + (i % 5)) + (i === 5 ? 30 : 0));
+  const cases = [
+    { dtype: 'int8', granularity: 'channel' }, { dtype: 'uint8', granularity: 'tensor' },
+    { dtype: 'int4', granularity: 'group', groupSize: 32 }, { dtype: 'uint3', granularity: 'group', groupSize: 10 },
+    { dtype: 'int1', granularity: 'channel' }, { dtype: 'nf4' }, { dtype: 'fp16' }, { dtype: 'bf16' },
+    { dtype: 'fp8-e4m3', granularity: 'channel', scaled: true }, { dtype: 'fp8-e5m2' },
+  ] as const;
+
+  it('fakeQuantize equals dequantize(quantize) bit for bit, for every kind of format', () => {
+    for (const c of cases) {
+      const o = { shape: [8, 96], ...c };
+      const q = qw.quantize(x, o);
+      const a = new Uint32Array(q.dequantize().buffer);
+      const b = new Uint32Array(qw.fakeQuantize(x, o).buffer);
+      expect(Array.from(b), c.dtype).toEqual(Array.from(a));
+      q.dispose();
+    }
+  });
+
+  it('the scalar and SIMD kernel paths give identical tensors', () => {
+    const core = (qw as unknown as { core: { _setKernelPath(p: string): boolean } }).core;
+    for (const c of cases) {
+      const o = { shape: [8, 96], ...c };
+      expect(core._setKernelPath('scalar')).toBe(false);
+      const a = qw.quantize(x, o);
+      const da = a.dequantize();
+      expect(core._setKernelPath('simd')).toBe(true);
+      const b = qw.quantize(x, o);
+      expect(Array.from(b.data), c.dtype).toEqual(Array.from(a.data));
+      expect(Array.from(new Uint32Array(b.dequantize().buffer))).toEqual(Array.from(new Uint32Array(da.buffer)));
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('range methods reach the per-slice ranges (the outlier is clipped)', () => {
+    const base = { shape: [8, 96], dtype: 'int8', granularity: 'channel' } as const;
+    const mm = qw.quantize(x, base);
+    for (const range of ['percentile', 'mse', 'entropy'] as const) {
+      const q = qw.quantize(x, { ...base, range, percentile: 99 });
+      expect(q.scales[0], range).toBeLessThan(mm.scales[0]);
+      expect(q.scales[3], range).toBeLessThanOrEqual(mm.scales[3] * 1.0000001);
+      const errClip = qw.metrics(x.subarray(96), q.dequantize().subarray(96)).mse;
+      expect(Number.isFinite(errClip)).toBe(true);
+      q.dispose();
+    }
+    expect(() => qw.quantize(x, { ...base, range: 'percentile', percentile: 0 })).toThrow(/percentile must be in \(0, 100\]/);
+    expect(() => qw.quantize(x, { ...base, range: 'median' as never })).toThrow(QwasmArgumentError);
+    mm.dispose();
+    ok();
+  });
+});
+
+const ok = () => {
+  const q = qw.quantize(f32(1, 2), { shape: [2], dtype: 'int8' });
+  expect(q.values()[1]).toBe(127);
+  q.dispose();
+};
+
 describe('metrics and memory', () => {
   it('computes mse, rmse, maxAbs, sqnrDb, cosine', () => {
     const m = qw.metrics(f32(1, 2, 3, 4), f32(1, 2, 3, 5));
