@@ -90,13 +90,12 @@ TEST(Calibration, PercentileIsExactOnOneTensor) {
   EXPECT_FLOAT_EQ(a.lo, -400.0f);
 }
 
-// The MSE search must find the true optimum of the clipping threshold: a
-// dense brute-force scan of the same objective on the same data is the
-// reference. (Published Gaussian/Laplace optima — e.g. Banner et al. 2019,
-// "Post-training 4-bit quantization of convolutional networks for
-// rapid-deployment", ACIQ — come from an approximate noise model; the exact
-// optimum for our rounding differs from them by a few percent, so we pin the
-// exact one and print both.)
+// The MSE search must find the true optimum of the clipping threshold on
+// the data it is given: a dense brute-force scan of the same objective on the
+// same (randomly sampled) data is the reference. Random samples move the
+// optimum of such a flat curve by a few % (int8 Gaussian: 3.65σ here vs 3.92σ
+// for the distribution); the test against published values below uses
+// noise-free quantile samples instead.
 TEST(Calibration, MseThresholdMatchesBruteForceOptimumForGaussianAndLaplace) {
   struct Case { const char* name; std::vector<float> x; DType d; };
   std::vector<Case> cases = {{"gaussian int4", gaussian(20000, 3), DType::Int4}, {"gaussian int8", gaussian(20000, 4), DType::Int8},
@@ -116,6 +115,111 @@ TEST(Calibration, MseThresholdMatchesBruteForceOptimumForGaussianAndLaplace) {
     EXPECT_NEAR(r.hi / bestT, 1.0, 0.05) << c.name;          // and near the optimal threshold
     std::printf("[ mse ] %s: threshold %.3f (brute force %.3f) in units of sigma/b\n", c.name, r.hi, bestT);
   }
+}
+
+// Samples at the quantiles (i + 0.5) / n of a distribution: the empirical
+// distribution is the true one up to resolution 1/n, with no sampling noise
+// (which would move the argmin of an MSE curve this flat by several %).
+std::vector<float> quantileSamples(size_t n, double (*inverseCdf)(double)) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(inverseCdf((static_cast<double>(i) + 0.5) / static_cast<double>(n)));
+  return v;
+}
+double normalInverseCdf(double p) {  // bisection on Φ(x) = erfc(-x/√2)/2
+  double lo = -10, hi = 10;
+  for (int it = 0; it < 56; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+double laplaceInverseCdf(double p) {  // b = 1
+  return p < 0.5 ? std::log(2 * p) : -std::log(2 * (1 - p));
+}
+
+// Exact MSE of a symmetric uniform quantizer with `levels` levels whose
+// outermost level is ±alpha (odd: mid-tread 0, ±Δ, ..., ±kΔ; even: mid-rise
+// ±Δ/2, ..., ±(k-1/2)Δ), for a unit Gaussian or a b = 1 Laplace density:
+// closed-form moments per decision cell, x >= 0 side doubled.
+double exactUniformQuantizerMse(double alpha, int levels, bool gaussianDensity) {
+  const bool midTread = levels % 2 == 1;
+  const int k = midTread ? (levels - 1) / 2 : levels / 2;
+  const double step = midTread ? alpha / k : alpha / (k - 0.5);
+  // E[(X - y)^2; a < X < b] for 0 <= a < b (b may be +inf).
+  auto cell = [&](double a, double b, double y) {
+    double m0, m1, m2;
+    if (gaussianDensity) {
+      const auto pdf = [](double x) { return std::isinf(x) ? 0.0 : std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI); };
+      const auto xpdf = [&](double x) { return std::isinf(x) ? 0.0 : x * pdf(x); };
+      m0 = 0.5 * (std::erfc(a / std::sqrt(2.0)) - std::erfc(b / std::sqrt(2.0)));
+      m1 = pdf(a) - pdf(b);
+      m2 = m0 + xpdf(a) - xpdf(b);
+    } else {
+      const auto e = [](double x, double poly) { return std::isinf(x) ? 0.0 : poly * std::exp(-x); };
+      m0 = 0.5 * (e(a, 1) - e(b, 1));
+      m1 = 0.5 * (e(a, a + 1) - e(b, b + 1));
+      m2 = 0.5 * (e(a, a * a + 2 * a + 2) - e(b, b * b + 2 * b + 2));
+    }
+    return m2 - 2 * y * m1 + y * y * m0;
+  };
+  double total = 0;
+  if (midTread) {
+    total += cell(0, 0.5 * step, 0);
+    for (int j = 1; j <= k; ++j) total += cell((j - 0.5) * step, j == k ? INFINITY : (j + 0.5) * step, j * step);
+  } else {
+    for (int j = 0; j < k; ++j) total += cell(j * step, j == k - 1 ? INFINITY : (j + 1) * step, (j + 0.5) * step);
+  }
+  return 2 * total;
+}
+
+double exactOptimalClip(int levels, bool gaussianDensity) {
+  double lo = 0.5, hi = 20;  // golden section; the MSE is unimodal in alpha
+  const double g = 0.6180339887498949;
+  for (int it = 0; it < 100; ++it) {
+    const double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+    (exactUniformQuantizerMse(x1, levels, gaussianDensity) < exactUniformQuantizerMse(x2, levels, gaussianDensity) ? hi : lo) =
+        exactUniformQuantizerMse(x1, levels, gaussianDensity) < exactUniformQuantizerMse(x2, levels, gaussianDensity) ? x2 : x1;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// The exact integrator reproduces the published optimum uniform quantizers:
+// J. Max, "Quantizing for minimum distortion", IRE Trans. Inf. Theory 6(1),
+// 1960, Table II (unit-variance Gaussian: step 0.3534 for N = 15 levels,
+// 0.3352 for N = 16); M. D. Paez and T. H. Glisson, "Minimum mean-squared-
+// error quantization in speech PCM and DPCM systems", IEEE Trans. Commun.
+// 20(2), 1972 (unit-variance Laplacian, N = 16: step 0.4610).
+TEST(Calibration, ExactQuantizerMseReproducesPublishedOptimumStepSizes) {
+  const double sqrtHalf = std::sqrt(0.5);  // a b = 1 Laplace has sigma = sqrt(2)
+  EXPECT_NEAR(exactOptimalClip(15, true) / 7.0, 0.3534, 0.0005);
+  EXPECT_NEAR(exactOptimalClip(16, true) / 7.5, 0.3352, 0.0005);
+  EXPECT_NEAR(exactOptimalClip(16, false) / 7.5 * sqrtHalf, 0.4610, 0.0005);
+}
+
+// MSE-optimal clipping of our symmetric grids (int4: 15 levels, int8: 255)
+// found by the `mse` range method on quantile-sampled data, against published
+// values: Max (1960) for the Gaussian at 15 levels (7 × 0.3534σ = 2.474σ);
+// R. Banner, Y. Nahshan, D. Soudry, "Post training 4-bit quantization of
+// convolutional networks for rapid-deployment" (ACIQ), NeurIPS 2019, Sec. 4:
+// 8-bit optima 3.92σ (Gaussian) and 9.89b (Laplace) — at 8 bits ACIQ's noise
+// model is accurate (the exact optima are 3.921σ and 9.883b). ACIQ's 4-bit
+// Laplace value (5.03b) is for 16 levels under its approximate model, and the
+// published exact tables are for even level counts, so the 15-level Laplace
+// reference is the exact integral above (4.82b).
+TEST(Calibration, MseClippingLandsWithinTwoPercentOfPublishedOptima) {
+  const std::vector<float> gauss = quantileSamples(100000, normalInverseCdf);
+  const std::vector<float> lap = quantileSamples(100000, laplaceInverseCdf);
+  struct Case { const char* name; const std::vector<float>* x; DType d; double published; };
+  const Case cases[] = {{"gaussian int4", &gauss, DType::Int4, 7 * 0.3534},
+                        {"gaussian int8", &gauss, DType::Int8, 3.92},
+                        {"laplace int4", &lap, DType::Int4, exactOptimalClip(15, false)},
+                        {"laplace int8", &lap, DType::Int8, 9.89}};
+  for (const Case& c : cases) {
+    const Range r = sliceRange(c.x->data(), c.x->size(), opts(RangeMethod::MSE, c.d));
+    std::printf("[ mse ] %s: clip %.4f, published %.4f (%+.2f%%)\n", c.name, r.hi, c.published, 100 * (r.hi / c.published - 1));
+    EXPECT_NEAR(r.hi / c.published, 1.0, 0.02) << c.name;
+  }
+  EXPECT_NEAR(exactOptimalClip(15, false), 4.82, 0.01);
 }
 
 TEST(Calibration, ClippingBeatsMinMaxOnHeavyTails) {
