@@ -1,6 +1,7 @@
 // Tensors: quantize / dequantize / codes / fake-quantize, and error metrics.
 #include <emscripten/bind.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -66,6 +67,8 @@ class QuantizedTensorHandle {
     v.set("scheme", std::string(schemeName(t_.scheme)));
     v.set("byteLength", static_cast<double>(t_.byteLength()));
     v.set("codeBytes", static_cast<double>(t_.data.size()));
+    const bool anyZeroPoint = std::any_of(t_.zeroPoints.begin(), t_.zeroPoints.end(), [](int32_t z) { return z != 0; });
+    v.set("zeroPointBytes", anyZeroPoint ? static_cast<double>(t_.zeroPoints.size() * 4) : 0.0);
     v.set("bitsPerElement", t_.bitsPerElement());
     v.set("elements", static_cast<double>(t_.size()));
     return v;

@@ -74,7 +74,7 @@ export interface MemoryAccounting {
 interface RawQuantizedTensor extends EmbindHandle {
   info(): {
     dtype: DType; shape: number[]; scaleShape: number[]; granularity: string; axis: number; groupSize: number;
-    scheme: string; byteLength: number; codeBytes: number; bitsPerElement: number; elements: number;
+    scheme: string; byteLength: number; codeBytes: number; zeroPointBytes: number; bitsPerElement: number; elements: number;
   };
   dataPtr(): number;
   dataSize(): number;
@@ -143,7 +143,7 @@ function normalize(x: unknown, o: QuantizeOptions) {
   };
 }
 
-/** A quantized tensor. Its arrays are copies (safe to keep); free the wasm side with {@link QuantizedTensor.dispose}. */
+/** A quantized tensor. `data`/`scales`/`zeroPoints` are copies (safe to keep), `views()` zero-copy; free the wasm side with {@link QuantizedTensor.dispose}. */
 export class QuantizedTensor extends WasmObject<RawQuantizedTensor> {
   #core: TensorCore;
   readonly dtype: DType;
@@ -156,10 +156,9 @@ export class QuantizedTensor extends WasmObject<RawQuantizedTensor> {
   readonly scheme: string;
   /** Shape of `scales` / `zeroPoints`: [1], [channels] or [rows..., groups]. */
   readonly scaleShape: number[];
-  /** Packed codes: sub-byte codes little-endian, element 0 in the low bits; fp16/bf16 as 2 bytes LE. */
-  readonly data: Uint8Array;
-  readonly scales: Float32Array;
-  readonly zeroPoints: Int32Array;
+  #data?: Uint8Array;
+  #scales?: Float32Array;
+  #zeroPoints?: Int32Array;
   /** Bytes of codes + scales + zero-points. */
   readonly byteLength: number;
   /** Size next to float32. */
@@ -177,11 +176,8 @@ export class QuantizedTensor extends WasmObject<RawQuantizedTensor> {
     this.groupSize = info.groupSize;
     this.scheme = info.scheme;
     this.scaleShape = info.scaleShape;
-    this.data = copyFromHeap(core, Uint8Array, raw.dataPtr(), raw.dataSize());
-    this.scales = copyFromHeap(core, Float32Array, raw.scalesPtr(), raw.paramCount());
-    this.zeroPoints = copyFromHeap(core, Int32Array, raw.zeroPointsPtr(), raw.paramCount());
     this.byteLength = info.byteLength;
-    const scaleBytes = info.byteLength - info.codeBytes - (this.zeroPoints.some((z) => z !== 0) ? this.zeroPoints.length * 4 : 0);
+    const scaleBytes = info.byteLength - info.codeBytes - info.zeroPointBytes;
     this.memory = {
       codeBytes: info.codeBytes,
       scaleBytes,
@@ -189,6 +185,39 @@ export class QuantizedTensor extends WasmObject<RawQuantizedTensor> {
       totalBytes: info.byteLength,
       bitsPerElement: info.bitsPerElement,
       compressionRatio: info.byteLength ? (info.elements * 4) / info.byteLength : 1,
+    };
+  }
+
+  /** Packed codes: sub-byte codes little-endian, element 0 in the low bits; fp16/bf16 as 2 bytes LE. A copy, made on first access (safe to keep after dispose). */
+  get data(): Uint8Array {
+    return (this.#data ??= copyFromHeap(this.#core, Uint8Array, this.raw.dataPtr(), this.raw.dataSize()));
+  }
+
+  /** One scale per slice, row-major in {@link QuantizedTensor.scaleShape}. A copy, made on first access. */
+  get scales(): Float32Array {
+    return (this.#scales ??= copyFromHeap(this.#core, Float32Array, this.raw.scalesPtr(), this.raw.paramCount()));
+  }
+
+  /** One zero-point per slice (0 for symmetric signed types). A copy, made on first access. */
+  get zeroPoints(): Int32Array {
+    return (this.#zeroPoints ??= copyFromHeap(this.#core, Int32Array, this.raw.zeroPointsPtr(), this.raw.paramCount()));
+  }
+
+  /**
+   * Zero-copy views of codes, scales and zero-points inside the wasm heap —
+   * for reading a large tensor without copying it (e.g. straight into a
+   * `Blob` or a WebGPU buffer). The views are valid only until the next call
+   * into qwasm (any allocation may grow the heap, which detaches them) or
+   * {@link QuantizedTensor.dispose}; call `views()` again rather than keeping
+   * them. Use {@link QuantizedTensor.data} etc. for copies that stay valid.
+   */
+  views(): { data: Uint8Array; scales: Float32Array; zeroPoints: Int32Array } {
+    const raw = this.raw;
+    const buffer = this.#core.HEAPU8.buffer;
+    return {
+      data: new Uint8Array(buffer, raw.dataPtr(), raw.dataSize()),
+      scales: new Float32Array(buffer, raw.scalesPtr(), raw.paramCount()),
+      zeroPoints: new Int32Array(buffer, raw.zeroPointsPtr(), raw.paramCount()),
     };
   }
 

@@ -299,6 +299,22 @@ describe('errors and memory', () => {
     q.dispose();
   });
 
+  it('views() are zero-copy windows equal to the copies; copies outlive dispose', () => {
+    const x = Float32Array.from({ length: 4 * 70 }, (_, i) => Math.cos(i * 0.3) * 5);
+    const q = qw.quantize(x, { shape: [4, 70], dtype: 'uint4', granularity: 'group', groupSize: 32 });
+    const v = q.views();
+    expect(v.data.buffer).toBe(qw.core.HEAPU8.buffer);
+    expect(Array.from(v.data)).toEqual(Array.from(q.data));
+    expect(Array.from(v.scales)).toEqual(Array.from(q.scales));
+    expect(Array.from(v.zeroPoints)).toEqual(Array.from(q.zeroPoints));
+    expect(v.scales.length).toBe(4 * 3);
+    expect(q.memory.zeroPointBytes).toBe(4 * 3 * 4);
+    const kept = q.data;
+    q.dispose();
+    expect(() => q.views()).toThrow(/after dispose/);
+    expect(kept.length).toBe(Math.ceil((4 * 70 * 4) / 8));
+  });
+
   it('10,000 quantize/dispose iterations keep the wasm heap flat', () => {
     const x = Float32Array.from({ length: 1024 }, (_, i) => Math.sin(i));
     for (let i = 0; i < 10; i++) qw.quantize(x, { shape: [16, 64], dtype: 'int4', granularity: 'group' }).dispose();
