@@ -2,8 +2,9 @@
 // The qwasm command line: the same wasm core as the browser, under Node.
 //   npx qwasm inspect model.onnx
 //   npx qwasm quantize model.onnx -o model.int8.onnx --mode static --calib samples/ [options]
-import { readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { calibrationInputs } from './calibration-inputs.mjs';
 import { init } from '../dist/index.js';
 
 const HELP = `qwasm — quantize ONNX models with the qwasm WebAssembly core
@@ -19,8 +20,14 @@ quantize options:
   --group-size <n>                      default 32
   --act-range <minmax|percentile|mse|entropy>   static activations, default minmax
   --percentile <p>                      default 99.99
-  --calib <dir|file>                    calibration inputs: .npy files (float32, one batch
-                                        each) for a single-input model
+  --calib <dir|file>                    calibration inputs for a single-input model:
+                                        .npy files (float32, one batch each) and/or
+                                        images (.png, .pgm, .ppm), resized to the
+                                        input's C,H,W and scaled to [0, 1]
+  --image-shape <C,H,W>                 where images go (default: from the input shape;
+                                        [N, F] inputs take square grayscale images)
+  --mean <m[,m,m]> --std <s[,s,s]>      image normalisation (x - mean) / std, default 0 / 1
+  --batch-size <n>                      images per calibration batch, default 32
   --exclude <name,name,...>             layers to keep in float32
   --reduce-range                        7-bit weights (onnxruntime-node on x86 without VNNI)
   --report <file.json>                  write the per-layer report
@@ -46,31 +53,6 @@ function parseArgs(argv) {
     } else out._.push(a);
   }
   return out;
-}
-
-// Minimal .npy reader: float32 little-endian, C order.
-function readNpy(path) {
-  const buf = readFileSync(path);
-  if (buf.subarray(0, 6).toString('latin1') !== '\x93NUMPY') fail(`${path}: not a .npy file`);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.subarray(start, start + headerLen).toString('latin1');
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*True/.test(header);
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (descr !== '<f4') fail(`${path}: dtype ${descr}; qwasm reads float32 ('<f4') .npy files`);
-  if (fortran) fail(`${path}: Fortran-order arrays are not supported`);
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset + start + headerLen, buf.byteOffset + buf.length));
-  if (data.length !== shape.reduce((a, b) => a * b, 1)) fail(`${path}: data does not match shape [${shape}]`);
-  return { data, shape };
-}
-
-function calibrationInputs(path, inputName) {
-  if (!path) return [];
-  const files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.npy')).sort().map((f) => join(path, f)) : [path];
-  if (!files.length) fail(`${path}: no .npy files`);
-  return files.map((f) => ({ [inputName]: readNpy(f) }));
 }
 
 function progressBar(fraction, message) {
@@ -113,8 +95,16 @@ async function main() {
   } else if (command === 'quantize') {
     if (!args.output) fail('quantize: give the output file with -o');
     const mode = args.mode ?? 'static';
-    const calibration = calibrationInputs(args.calib, model.inputs[0]?.name ?? 'input');
-    if (mode === 'static' && !calibration.length) fail('quantize: static mode needs --calib <dir of .npy files>');
+    const list = (v) => (v === undefined ? undefined : v.split(',').map(Number));
+    let calibration;
+    try {
+      calibration = calibrationInputs(args.calib, model.inputs[0] ?? { name: 'input' }, {
+        batchSize: Number(args['batch-size'] ?? 32), imageShape: args['image-shape'], mean: list(args.mean), std: list(args.std),
+      });
+    } catch (e) {
+      fail(e.message);
+    }
+    if (mode === 'static' && !calibration.length) fail('quantize: static mode needs --calib <dir of .npy files or images>');
     const t0 = performance.now();
     let qm;
     try {
