@@ -21,12 +21,42 @@ async function loadSample(page: Page, id: string): Promise<number> {
 }
 
 async function quantize(page: Page): Promise<number> {
-  const before = await page.locator('#results').getAttribute('data-quant-accuracy');
+  // Each finished quantization bumps data-quantize-run (accuracies may repeat).
+  const before = (await page.locator('#results').getAttribute('data-quantize-run')) ?? '0';
   await page.click('#quantize');
   await expect(page.locator('#results')).toHaveAttribute('data-state', 'quantized');
-  await expect(page.locator('#results')).not.toHaveAttribute('data-quant-accuracy', before ?? '__none__');
+  await expect(page.locator('#results')).not.toHaveAttribute('data-quantize-run', before);
+  await expect(page.locator('#results')).toHaveAttribute('data-quant-accuracy', /\d/);
   await expect(page.locator('#quantize')).toBeEnabled();
   return Number(await page.locator('#results').getAttribute('data-quant-accuracy'));
+}
+
+/** A screenshot of one element, cut from the full page scrolled to the top (so the sticky header does not cover it). */
+async function shotOf(page: Page, selector: string, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const clip = await page.locator(selector).evaluate((e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+  });
+  await page.screenshot({ path: `${shots}/${name}`, fullPage: true, clip });
+}
+
+/** Page overflow to the right, in CSS pixels (0 = none). */
+const horizontalOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+/** Pixels of a canvas by colour: blue-ish (bars), orange-ish (points), any ink. */
+async function canvasInk(page: Page, selector: string): Promise<{ blue: number; orange: number; any: number }> {
+  return page.locator(selector).evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let blue = 0, orange = 0, any = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      any++;
+      if (d[i + 2] - d[i] > 60) blue++;
+      if (d[i] - d[i + 2] > 100 && d[i] > 180) orange++;
+    }
+    return { blue, orange, any };
+  });
 }
 
 test('the playground loads the SIMD wasm core in a Web Worker', async ({ page }) => {
@@ -53,7 +83,12 @@ test('sample CNN: static int8 keeps accuracy within 1 point, without long tasks 
   await page.selectOption('#mode', 'static');
   const q = await quantize(page);
   expect(Math.abs(q - fp32)).toBeLessThanOrEqual(1);
+  // The charts drawn after quantizing count too: the SQNR chart and the activation histogram redrawn with the calibrated range.
+  await expect(page.locator('#sqnr-chart canvas')).toHaveCount(1);
+  await expect(page.locator('#act-legend [data-method=calibrated]')).toBeVisible();
+  await expect(page.locator('#act-histogram')).toHaveAttribute('data-state', 'ready');
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  test.info().annotations.push({ type: 'longest main-thread task (ms)', description: String(Math.max(0, ...longTasks)) });
   expect(Math.max(0, ...longTasks)).toBeLessThan(200);
   await expect(page.locator('#report-table tbody tr')).toHaveCount(3);
   await page.screenshot({ path: `${shots}/playground-quantized.png`, fullPage: true });
@@ -176,9 +211,152 @@ test('static quantization can calibrate on the user\'s own images', async ({ pag
   await expect(page.locator('#calib-files-status')).toHaveAttribute('data-count', '0');
 });
 
-test('narrow window: no horizontal page overflow', async ({ page }) => {
+test('narrow window: no horizontal page overflow, before and after quantizing', async ({ page }) => {
   await page.setViewportSize({ width: 420, height: 900 });
   await ready(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(1);
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(1);
+  await loadSample(page, 'cnn');
+  await page.selectOption('#mode', 'static');
+  await quantize(page);
+  await expect(page.locator('#sqnr-chart canvas')).toHaveCount(1);
+  await expect(page.locator('#act-histogram')).toHaveAttribute('data-state', 'ready');
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(1);
+  // Every chart fits the window.
+  for (const box of await page.locator('.chart canvas').evaluateAll((cs) => cs.map((c) => c.getBoundingClientRect().right))) {
+    expect(box).toBeLessThanOrEqual(420);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${shots}/playground-narrow.png`, fullPage: true });
+  // Back to a wide window: the charts are drawn again at the new width, still no overflow.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect.poll(() => page.locator('#sqnr-chart').evaluate((e) => e.querySelector('canvas')?.getBoundingClientRect().width ?? 0)).toBeGreaterThan(500);
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(1);
+});
+
+test('activation histogram of a selected layer shows each calibration method\'s thresholds', async ({ page }) => {
+  await ready(page);
+  await loadSample(page, 'cnn');
+  await page.selectOption('#mode', 'static');
+  await quantize(page);
+  const layers = page.locator('#hist-layer option');
+  await expect(layers).toHaveCount(3);
+  const second = (await layers.nth(1).getAttribute('data-node'))!;
+  await page.selectOption('#hist-layer', { index: 1 });
+  const act = page.locator('#act-histogram');
+  await expect(act).toHaveAttribute('data-node', second);
+  await expect(act).toHaveAttribute('data-state', 'ready');
+  await expect(act.locator('canvas')).toHaveCount(1);
+  expect((await canvasInk(page, '#act-histogram canvas')).any).toBeGreaterThan(1000);
+  await expect(act).toHaveAttribute('data-clips', '4');
+  await expect(page.locator('#act-status')).toContainText(/values from 256 calibration images/);
+  // One clipping range per method; the input of the second conv follows a ReLU (and max-pool), so it is >= 0
+  // and the clipping methods cut the long right tail at or below the largest value (minmax).
+  const range = async (m: string) => ({
+    lo: Number(await page.locator(`#act-legend [data-method=${m}]`).getAttribute('data-lo')),
+    hi: Number(await page.locator(`#act-legend [data-method=${m}]`).getAttribute('data-hi')),
+  });
+  const minmax = await range('minmax');
+  expect(minmax.lo).toBe(0);
+  expect(minmax.hi).toBeGreaterThan(0);
+  for (const m of ['percentile', 'mse', 'entropy']) {
+    const r = await range(m);
+    expect(r.hi).toBeGreaterThan(0);
+    expect(r.hi).toBeLessThanOrEqual(minmax.hi * 1.0001);
+  }
+  // The range static quantization calibrated is marked too, and the weights have their own histogram.
+  await expect(page.locator('#act-legend [data-method=calibrated]')).toContainText('static quantization used');
+  await expect(page.locator('#histogram')).toHaveAttribute('data-clips', /[1-4]/);
+  await expect(page.locator('#histogram-legend [data-method=minmax]')).toBeVisible();
+  // Other activation formats redraw.
+  await page.selectOption('#act-dtype', 'int8');
+  await expect(page.locator('#act-legend')).toContainText('int8 grid');
+  await expect(act).toHaveAttribute('data-state', 'ready');
+  await shotOf(page, '#histogram-card', 'playground-histograms.png');
+});
+
+test('per-layer SQNR chart is drawn with uPlot, with an accessible summary and the data table', async ({ page }) => {
+  await ready(page);
+  await loadSample(page, 'mlp');
+  await page.selectOption('#mode', 'dynamic');
+  await quantize(page);
+  const chart = page.locator('#sqnr-chart');
+  await expect(chart.locator('canvas')).toHaveCount(1);
+  await expect(chart).toHaveAttribute('data-layers', '3');
+  await expect(chart).toHaveAttribute('data-points', '6');  // output and weight SQNR of 3 layers
+  await expect(chart).toHaveAttribute('role', 'img');
+  await expect(chart).toHaveAttribute('aria-label', /fc1.*output \d+\.\d dB, weights \d+\.\d dB/);
+  const ink = await canvasInk(page, '#sqnr-chart canvas');
+  expect(ink.blue).toBeGreaterThan(300);   // the bars
+  expect(ink.orange).toBeGreaterThan(20);  // the weight-SQNR points
+  await expect(page.locator('#report-table tbody tr')).toHaveCount(3);
+  await expect(page.locator('#report-table th')).toContainText(['layer', 'op', 'dtype', 'weight SQNR', 'output SQNR']);
+  await shotOf(page, '#results-card', 'playground-sqnr-chart.png');
+});
+
+test('weight-only fp8-e4m3 and nf4: size and accuracy shown, the export limit explained', async ({ page }) => {
+  await ready(page);
+  const fp32 = await loadSample(page, 'mlp');
+  await expect(page.locator('#weight-dtype')).toBeDisabled();  // static/dynamic use int8 weights
+  await page.selectOption('#mode', 'weight-only');
+  await expect(page.locator('#weight-dtype')).toBeEnabled();
+  // Every format of SPEC §1 is offered.
+  const offered = await page.locator('#weight-dtype option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  for (const d of ['int8', 'uint8', 'int4', 'uint4', 'int2', 'int3', 'fp16', 'bf16', 'fp8-e4m3', 'fp8-e5m2', 'nf4']) expect(offered).toContain(d);
+  await page.selectOption('#weight-dtype', 'fp8-e4m3');
+  await expect(page.locator('#weight-dtype-hint')).toContainText('8 bits per weight');
+  const q8 = await quantize(page);
+  const results = page.locator('#results');
+  await expect(results).toHaveAttribute('data-simulated', 'true');
+  await expect(page.locator('#sim-note')).toBeVisible();
+  await expect(page.locator('#sim-note')).toContainText("not 'fp8-e4m3'");  // the core's own reason
+  await expect(page.locator('#acc-quant')).toContainText('%');
+  await expect(page.locator('#size-after')).toContainText('KB');
+  const before = Number(await results.getAttribute('data-bytes-before'));
+  const fp8Bytes = Number(await results.getAttribute('data-bytes-after'));
+  expect(fp8Bytes).toBeLessThan(before * 0.3);
+  expect(Math.abs(q8 - fp32)).toBeLessThanOrEqual(2);
+  await expect(page.locator('#report-table')).toContainText('fp8-e4m3');
+  await expect(page.locator('#export-onnx')).toBeDisabled();
+  await expect(page.locator('#export-report')).toBeEnabled();
+  await shotOf(page, '#results-card', 'playground-fp8.png');
+
+  // nf4, with the last layer kept in float32 (mixed precision works in the simulation too).
+  await page.selectOption('#weight-dtype', 'nf4');
+  await page.selectOption('#layer-table-wrap select[data-node="/fc3/Gemm"]', 'skip');
+  const q4 = await quantize(page);
+  const nf4Bytes = Number(await results.getAttribute('data-bytes-after'));
+  expect(nf4Bytes).toBeLessThan(fp8Bytes * 0.7);
+  expect(Math.abs(q4 - fp32)).toBeLessThanOrEqual(3);
+  test.info().annotations.push({ type: 'mlp weight-only', description: `fp32 ${fp32}% ${before} B; fp8-e4m3 ${q8}% ${fp8Bytes} B; nf4 (fc3 fp32) ${q4}% ${nf4Bytes} B` });
+  await expect(page.locator('#report-table tbody tr').nth(0)).toContainText('nf4');
+  await expect(page.locator('#report-table tbody tr').nth(2)).toContainText('kept in float32');
+  await expect(page.locator('#sqnr-chart')).toHaveAttribute('data-points', '4');  // the fp32 layer has no SQNR to draw
+  await page.selectOption('#layer-table-wrap select[data-node="/fc3/Gemm"]', '');
+
+  // Back to an exported format: a real QDQ model again, downloadable.
+  await page.selectOption('#weight-dtype', 'int4');
+  await quantize(page);
+  await expect(results).toHaveAttribute('data-simulated', 'false');
+  await expect(page.locator('#sim-note')).toBeHidden();
+  await expect(page.locator('#export-onnx')).toBeEnabled();
+});
+
+test('every control has a label, and quantization runs from the keyboard', async ({ page }) => {
+  await ready(page);
+  await loadSample(page, 'mlp');
+  const unlabeled = await page.evaluate(() => [...document.querySelectorAll('select, input, textarea, button, canvas, [role=button]')]
+    .filter((e) => {
+      const c = e as HTMLInputElement;
+      const named = (c.labels?.length ?? 0) > 0 || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby') || ((e.tagName === 'BUTTON' || e.getAttribute('role') === 'button') && e.textContent!.trim());
+      const hiddenFile = c.type === 'file' && getComputedStyle(c).display === 'none';
+      return !named && !hiddenFile && !(e.closest('.uplot'));
+    })
+    .map((e) => e.id || e.outerHTML.slice(0, 60)));
+  expect(unlabeled).toEqual([]);
+  await page.focus('#mode');
+  await page.keyboard.press('End');  // the last mode: weight-only
+  await expect(page.locator('#mode')).toHaveValue('weight-only');
+  await page.focus('#quantize');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#results')).toHaveAttribute('data-state', 'quantized');
 });

@@ -9,6 +9,8 @@ import { loadModel, type Model } from './model.js';
 import { createLinear, type Linear, type LinearOptions } from './linear.js';
 import { createObserver, loadObserver, type Observer, type ObserverOptions } from './observer.js';
 import { fakeQuantize, metrics, quantize, type ErrorMetrics, type QuantizeOptions, type QuantizedTensor } from './tensor.js';
+import { captureActivations, modelWithWeights } from './activations.js';
+import type { TensorValue } from './model.js';
 import { analyzeSensitivity, quantizeModel, type LayerSensitivity, type QuantizeModelOptions, type QuantizedModel } from './ptq.js';
 
 /** What this build of the core is. */
@@ -105,6 +107,25 @@ export class Qwasm {
    */
   async sensitivity(model: Model, options: QuantizeModelOptions): Promise<LayerSensitivity[]> {
     return analyzeSensitivity(this.core, model, options);
+  }
+
+  /**
+   * Runs the float32 model on `feeds` and returns copies of values inside the
+   * graph by name (node outputs after constant/BatchNorm folding, as
+   * `model.summary().nodes` lists them): what a layer sees, for activation
+   * histograms and calibration.
+   */
+  activations(model: Model, feeds: Record<string, TensorValue>, names: string[]): Record<string, TensorValue> {
+    return captureActivations(this.core, model, feeds, names);
+  }
+
+  /**
+   * A new model: `model` with some float32 weights (names from
+   * `model.tensors()`) replaced by same-sized arrays, e.g. dequantized codes
+   * of a format the QDQ export cannot carry. Dispose it when done.
+   */
+  async withWeights(model: Model, weights: Record<string, Float32Array>): Promise<Model> {
+    return modelWithWeights(this.core, model, weights);
   }
 
   /** Current wasm heap usage (for leak checks and memory displays). */

@@ -1,13 +1,33 @@
 // Runs the qwasm core off the main thread; the page talks to it through Comlink.
 import * as Comlink from 'comlink';
-import { init, type Model, type QuantizedModel, type QuantizeOptions } from 'qwasm';
-import type { CoreWorkerApi, Evaluation, Histogram, ModelInfo, PtqSettings, TensorLabResult, WorkerStatus } from './worker-api';
+import { init, type Model, type QuantizedModel, type QuantizeOptions, type Qwasm } from 'qwasm';
+import { EXPORTABLE_WEIGHT_DTYPES, type ActivationHistogram, type CoreWorkerApi, type Evaluation, type Histogram, type ModelInfo, type PtqSettings, type TensorLabResult, type WorkerStatus } from './worker-api';
+import { simulateWeightOnly } from './simulate';
+import { activationHistogram, binValues } from './activation-histogram';
 
 const t0 = performance.now();
 const ready = init();
 
 let model: Model | null = null;
 let quantized: QuantizedModel | null = null;
+// A weight-only result in a format the QDQ export does not carry: the fp32
+// graph run on dequantized weights (see simulate.ts). At most one of
+// `quantized` and `simulated` is set.
+let simulated: Model | null = null;
+let simulatedReason = '';
+let layers: ModelInfo['layers'] = [];
+
+/** Whichever quantized model there is (exported or simulated). */
+function current(): { run: Model['run'] } | null {
+  return quantized ?? simulated;
+}
+
+function dropQuantized(): void {
+  quantized?.dispose();
+  quantized = null;
+  simulated?.dispose();
+  simulated = null;
+}
 let inputName = 'input';
 let testImages: Float32Array | null = null;
 let testLabels: Uint8Array | null = null;
@@ -65,15 +85,14 @@ const api: CoreWorkerApi = {
     const qw = await ready;
     const next = await qw.loadModel(bytes);  // throws on bad files; the previous model stays loaded
     model?.dispose();
-    quantized?.dispose();
-    quantized = null;
+    dropQuantized();
     model = next;
     const s = model.summary();
     const tensors = model.tensors();
     const byName = new Map(tensors.map((t) => [t.name, t]));
-    const layers = (s.nodes ?? [])
+    const layers_ = (s.nodes ?? [])
       .filter((n) => ['Gemm', 'MatMul', 'Conv'].includes(n.op) && byName.has(n.inputs[1]) && byName.get(n.inputs[1])!.dtype === 'float32')
-      .map((n) => ({ node: n.name, op: n.op, weight: n.inputs[1], shape: byName.get(n.inputs[1])!.shape }));
+      .map((n) => ({ node: n.name, op: n.op, weight: n.inputs[1], shape: byName.get(n.inputs[1])!.shape, input: n.inputs[0], output: n.outputs[0] }));
     const input = model.inputs[0];
     inputName = input?.name ?? 'input';
     const mnistCompatible = model.inputs.length === 1 && !!input?.shape && input.shape.length === 2 && input.shape[1] === 784 && input.dtype === 'float32';
@@ -87,7 +106,7 @@ const api: CoreWorkerApi = {
       nodeCount: s.nodeCount ?? 0,
       parameterCount: s.parameterCount,
       parameterBytes: s.parameterBytes,
-      layers,
+      layers: (layers = layers_),
       tensors,
       mnistCompatible,
       quantizedOps: qdqOps.reduce((a, op) => a + (s.ops?.[op] ?? 0), 0),
@@ -137,17 +156,34 @@ const api: CoreWorkerApi = {
     if (!model) throw new Error('Load a model first.');
     const { calibrationCount, ...options } = settings;
     const t = performance.now();
-    const next = await qw.quantizeModel(model, { ...options, calibration: calibrationSet(calibrationCount), onProgress });
-    quantized?.dispose();
-    quantized = next;
-    return { report: quantized.report, ms: performance.now() - t };
+    const calibration = calibrationSet(calibrationCount);
+    const exportable = (d: string | undefined) => d === undefined || (EXPORTABLE_WEIGHT_DTYPES as readonly string[]).includes(d);
+    const allExportable = options.mode !== 'weight-only'
+      || (exportable(options.weights.dtype) && Object.values(options.overrides).every((o) => o.skip || exportable(o.dtype)));
+    let reason: string;
+    try {
+      const next = await qw.quantizeModel(model, { ...options, calibration, onProgress } as Parameters<Qwasm['quantizeModel']>[1]);
+      dropQuantized();
+      quantized = next;
+      return { report: quantized.report, ms: performance.now() - t, simulated: null };
+    } catch (err) {
+      // A weight format the core cannot export: say why, and measure the
+      // format by simulation instead.
+      if (allExportable) throw err;
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    const sim = await simulateWeightOnly(qw, model, layers, options, calibration, onProgress);
+    dropQuantized();
+    simulated = sim.model;
+    simulatedReason = reason;
+    return { report: sim.report, ms: performance.now() - t, simulated: simulatedReason };
   },
 
   async sensitivity(settings: PtqSettings, onProgress) {
     const qw = await ready;
     if (!model) throw new Error('Load a model first.');
     const { calibrationCount, ...options } = settings;
-    return qw.sensitivity(model, { ...options, calibration: calibrationSet(Math.min(calibrationCount, 64)), onProgress });
+    return qw.sensitivity(model, { ...options, calibration: calibrationSet(Math.min(calibrationCount, 64)), onProgress } as Parameters<Qwasm['sensitivity']>[1]);
   },
 
   async evaluate(limit: number): Promise<Evaluation> {
@@ -163,8 +199,9 @@ const api: CoreWorkerApi = {
     const refPred = argmax(ref.out, n, 10);
     const acc = (p: number[]) => (100 * p.filter((v, i) => v === testLabels![i]).length) / n;
     const result: Evaluation = { count: n, fp32Accuracy: acc(refPred), quantAccuracy: null, agreement: null, fp32MsPerImage: ref.ms, quantMsPerImage: null };
-    if (quantized) {
-      const q = time(() => firstOutput(quantized!.run({ [inputName]: { data: x, shape: [n, 784] } })));
+    const qm = current();
+    if (qm) {
+      const q = time(() => firstOutput(qm.run({ [inputName]: { data: x, shape: [n, 784] } })));
       const qPred = argmax(q.out, n, 10);
       result.quantAccuracy = acc(qPred);
       result.agreement = (100 * qPred.filter((v, i) => v === refPred[i]).length) / n;
@@ -178,11 +215,12 @@ const api: CoreWorkerApi = {
     const feeds = { [inputName]: { data: pixels, shape: [1, 784] } };
     return {
       fp32: softmax(firstOutput(model.run(feeds))),
-      quant: quantized ? softmax(firstOutput(quantized.run(feeds))) : null,
+      quant: current() ? softmax(firstOutput(current()!.run(feeds))) : null,
     };
   },
 
   async exportModel(format) {
+    if (simulated) throw new Error(`This result is a simulation, which has no file to download: ${simulatedReason}`);
     if (!quantized) throw new Error('Quantize the model first.');
     const bytes = format === 'onnx' ? quantized.toONNX() : quantized.toSafetensors();
     return Comlink.transfer(bytes, [bytes.buffer]);
@@ -192,12 +230,7 @@ const api: CoreWorkerApi = {
     const qw = await ready;
     if (!model) throw new Error('Load a model first.');
     const w = model.getTensor(weight).data as Float32Array;
-    let lo = Infinity, hi = -Infinity;
-    for (const v of w) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    if (lo === hi) { lo -= 1; hi += 1; }
-    const counts = new Array(bins).fill(0);
-    for (const v of w) counts[Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins))]++;
-    const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+    const { edges, counts } = binValues([w], bins);
     const clips: Record<string, [number, number]> = {};
     const sqnrDb: Record<string, number> = {};
     let levels: number[] = [];
@@ -216,6 +249,14 @@ const api: CoreWorkerApi = {
       }
     }
     return { edges, counts, levels, clips, sqnrDb };
+  },
+
+  async activationHistogram(node, options, bins): Promise<ActivationHistogram> {
+    const qw = await ready;
+    if (!model) throw new Error('Load a model first.');
+    const layer = layers.find((l) => l.node === node);
+    if (!layer) throw new Error(`No quantizable layer named '${node}'.`);
+    return activationHistogram(qw, model, layer, calibrationSet(options.calibrationCount), options, bins);
   },
 
   async tensorLab(values, options): Promise<TensorLabResult> {

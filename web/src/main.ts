@@ -1,12 +1,13 @@
 // The playground page: wires the controls to the worker and renders results.
 // All model work runs in the worker (core.worker.ts); this thread only draws.
 import { CoreClient, proxy } from './core-client';
-import type { ModelInfo, PtqSettings, QuantizationReport } from './worker-api';
+import { EXPORTABLE_WEIGHT_DTYPES, type ActivationHistogram, type Histogram, type ModelInfo, type PtqSettings, type QuantizationReport } from './worker-api';
 import { bytes, db, el, num, table } from './format';
 import { renderMemoryTable } from './views/memory-calculator';
 import { parseMatrix, renderLab } from './views/tensor-lab';
 import { DrawPad } from './views/draw';
 import { renderHistogram } from './views/histogram';
+import { renderSqnrChart } from './views/sqnr-chart';
 import './style.css';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -25,7 +26,14 @@ const state: {
   testSet: { images: Uint8Array; labels: Uint8Array; count: number } | null;
   calibrationFiles: File[];
   busy: boolean;
-} = { manifest: null, modelBytes: null, modelName: '', info: null, report: null, testSet: null, calibrationFiles: [], busy: false };
+  /** The core's reason when the result is a simulation (format not exported), else null. */
+  simulated: string | null;
+  weightHistogram: Histogram | null;
+  activationHistogram: ActivationHistogram | null;
+} = {
+  manifest: null, modelBytes: null, modelName: '', info: null, report: null, testSet: null, calibrationFiles: [], busy: false,
+  simulated: null, weightHistogram: null, activationHistogram: null,
+};
 
 const client = new CoreClient(() => void restoreAfterRestart());
 
@@ -84,6 +92,9 @@ async function loadModelBytes(bytesIn: Uint8Array, name: string): Promise<void> 
   state.modelName = name;
   state.info = info;
   state.report = null;
+  state.simulated = null;
+  state.weightHistogram = null;
+  state.activationHistogram = null;
   renderModel(info);
   renderResults(null);
   $('prediction').textContent = info.mnistCompatible ? 'Draw a digit.' : 'Drawing needs an MNIST model (one [batch, 784] input).';
@@ -103,7 +114,7 @@ function renderModel(info: ModelInfo): void {
     ...(info.quantizedOps ? [el('p', { class: 'note' }, `This model is already quantized (${info.quantizedOps} QDQ / integer ops): it runs as is.`)] : []),
   );
   const layerSelect = $<HTMLSelectElement>('hist-layer');
-  layerSelect.replaceChildren(...info.layers.map((l) => el('option', { value: l.weight }, `${l.node} (${l.op} [${l.shape.join('×')}])`)));
+  layerSelect.replaceChildren(...info.layers.map((l) => el('option', { value: l.weight, 'data-node': l.node }, `${l.node} (${l.op} [${l.shape.join('×')}])`)));
   renderLayerTable(info);
   const canQuantize = info.format === 'onnx' && info.layers.length > 0;
   $<HTMLButtonElement>('quantize').disabled = !canQuantize;
@@ -115,23 +126,36 @@ function renderLayerTable(info: ModelInfo): void {
   const rows = info.layers.map((l) => {
     const select = el('select', { 'data-node': l.node, 'aria-label': `Format for ${l.node}` },
       el('option', { value: '' }, 'default'), el('option', { value: 'skip' }, 'keep fp32'),
-      ...['int8', 'uint8', 'int4', 'uint4'].map((d) => el('option', { value: d }, d)));
+      el('optgroup', { label: 'exported' }, ...EXPORTABLE_WEIGHT_DTYPES.map((d) => el('option', { value: d }, d))),
+      el('optgroup', { label: 'simulated (weight-only)' }, ...SIMULATED_WEIGHT_DTYPES.map((d) => el('option', { value: d }, d))));
     return [l.node, l.op, l.shape.join('×'), select];
   });
   $('layer-table-wrap').replaceChildren(table(['layer', 'op', 'weight', 'override'], rows, 'Per-layer overrides'));
 }
 
-$('load-sample').addEventListener('click', () => guarded(async () => {
+// While a model loads, Quantize would act on the previous one: hold it.
+async function whileLoading(fn: () => Promise<void>): Promise<void> {
+  for (const id of ['quantize', 'auto']) $<HTMLButtonElement>(id).disabled = true;
+  try {
+    await fn();
+  } finally {
+    const canQuantize = !!state.info && state.info.format === 'onnx' && state.info.layers.length > 0 && !state.busy;
+    $<HTMLButtonElement>('quantize').disabled = !canQuantize;
+    $<HTMLButtonElement>('auto').disabled = !canQuantize || !state.info?.mnistCompatible;
+  }
+}
+
+$('load-sample').addEventListener('click', () => guarded(() => whileLoading(async () => {
   const id = $<HTMLSelectElement>('sample-select').value;
   const m = state.manifest!.models.find((x) => x.id === id)!;
   await loadModelBytes(await fetchBytes(`samples/${m.file}`), m.name);
-}));
+})));
 
 async function loadFile(file: File): Promise<void> {
-  await guarded(async () => {
+  await guarded(() => whileLoading(async () => {
     if (file.size > 512 * 1024 * 1024) throw new Error(`${file.name} is ${bytes(file.size)}; the playground takes models up to 512 MB.`);
     await loadModelBytes(new Uint8Array(await file.arrayBuffer()), file.name);
-  });
+  }));
 }
 
 $<HTMLInputElement>('file-input').addEventListener('change', (e) => {
@@ -151,17 +175,48 @@ drop.addEventListener('drop', (e) => {
 drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('file-input').click(); } });
 
 // ------------------------------------------------------------------ quantize
+// Every weight format of SPEC §1. The core's QDQ export carries the first
+// group; the others are measured by simulation (see simulate.ts).
+const SIMULATED_WEIGHT_DTYPES = ['int7', 'int6', 'int5', 'int3', 'int2', 'int1', 'uint7', 'uint6', 'uint5', 'uint3', 'uint2', 'fp16', 'bf16', 'fp8-e4m3', 'fp8-e5m2', 'nf4'];
+function bitsOf(dtype: string): number {
+  if (dtype === 'fp16' || dtype === 'bf16') return 16;
+  if (dtype.startsWith('fp8')) return 8;
+  if (dtype === 'nf4') return 4;
+  return Number(dtype.replace(/\D/g, ''));
+}
+const isExportable = (dtype: string) => (EXPORTABLE_WEIGHT_DTYPES as readonly string[]).includes(dtype);
+$<HTMLSelectElement>('weight-dtype').replaceChildren(
+  el('optgroup', { label: 'exported as QDQ ONNX' }, ...EXPORTABLE_WEIGHT_DTYPES.map((d) => el('option', { value: d }, `${d} · ${bitsOf(d)} bit`))),
+  el('optgroup', { label: 'simulated (no ONNX export)' }, ...SIMULATED_WEIGHT_DTYPES.map((d) => el('option', { value: d }, `${d} · ${bitsOf(d)} bit`))),
+);
+
+function updateDtypeHint(): void {
+  const weightOnly = $<HTMLSelectElement>('mode').value === 'weight-only';
+  const select = $<HTMLSelectElement>('weight-dtype');
+  select.disabled = !weightOnly;
+  const d = select.value;
+  const scales = d === 'fp16' || d === 'bf16' ? 'no scales' : d === 'nf4' ? '+ one fp32 scale per block' : '+ fp32 scales';
+  $('weight-dtype-hint').textContent = !weightOnly
+    ? 'dynamic and static quantization use int8 weights (per channel)'
+    : isExportable(d)
+      ? `${bitsOf(d)} bits per weight ${scales} · runs and exports as QDQ ONNX`
+      : `${bitsOf(d)} bits per weight ${scales} · the QDQ export does not carry ${d}: accuracy and size are simulated (weights quantized, then run in float32)`;
+}
+$('mode').addEventListener('change', updateDtypeHint);
+$('weight-dtype').addEventListener('change', updateDtypeHint);
+updateDtypeHint();
+
 function settings(): PtqSettings {
   const mode = $<HTMLSelectElement>('mode').value as PtqSettings['mode'];
   const overrides: NonNullable<PtqSettings['overrides']> = {};
   for (const sel of document.querySelectorAll<HTMLSelectElement>('#layer-table-wrap select')) {
     if (sel.value === 'skip') overrides[sel.dataset.node!] = { skip: true };
-    else if (sel.value) overrides[sel.dataset.node!] = { dtype: sel.value as 'int8' };
+    else if (sel.value) overrides[sel.dataset.node!] = { dtype: sel.value as PtqSettings['weights']['dtype'] };
   }
   return {
     mode,
     weights: {
-      dtype: $<HTMLSelectElement>('weight-dtype').value as 'int8',
+      dtype: $<HTMLSelectElement>('weight-dtype').value as PtqSettings['weights']['dtype'],
       granularity: $<HTMLSelectElement>('granularity').value as 'channel',
       groupSize: Number($<HTMLInputElement>('group-size').value),
       reduceRange: $<HTMLInputElement>('reduce-range').checked,
@@ -187,6 +242,9 @@ const onProgress = proxy((fraction: number, message: string) => {
   $('progress-text').textContent = `${message} (${Math.round(fraction * 100)}%)`;
 });
 
+/** Finished quantizations (lets tests and scripts wait for the next result). */
+let quantizeRuns = 0;
+
 async function quantizeNow(): Promise<void> {
   if (!state.info) return;
   setBusy(true, 'starting…');
@@ -194,8 +252,11 @@ async function quantizeNow(): Promise<void> {
     await guarded(async () => {
       const r = await client.api.quantize(settings(), onProgress);
       state.report = r.report;
-      $('progress-text').textContent = `quantized in ${r.ms.toFixed(0)} ms`;
+      state.simulated = r.simulated;
+      quantizeRuns++;
+      $('progress-text').textContent = `${r.simulated ? 'simulated' : 'quantized'} in ${r.ms.toFixed(0)} ms`;
       await evaluateNow();
+      void drawActivations();
     });
   } finally {
     setBusy(false, $('progress-text').textContent ?? '');
@@ -234,6 +295,7 @@ async function restoreAfterRestart(): Promise<void> {
     if (state.modelBytes) {
       state.info = await client.api.loadModel(state.modelBytes.slice(), state.modelName);
       state.report = null;
+      state.simulated = null;
       renderResults(null);
     }
   });
@@ -247,6 +309,7 @@ $<HTMLInputElement>('calib-files').addEventListener('change', (e) => void guarde
     state.calibrationFiles = files;
     status.textContent = n ? `${n} image${n === 1 ? '' : 's'} (28×28 grayscale)` : 'none: the bundled digits are used';
     status.dataset.count = String(n);
+    void drawActivations();
   } catch (err) {
     state.calibrationFiles = [];
     await client.api.setCalibrationImages([]);
@@ -269,14 +332,24 @@ async function evaluateNow(): Promise<void> {
 function renderResults(ev: Awaited<ReturnType<typeof client.api.evaluate>> | null): void {
   const box = $('results');
   const r = state.report;
-  for (const id of ['export-onnx', 'export-safetensors', 'export-report']) $<HTMLButtonElement>(id).disabled = !r;
+  for (const id of ['export-onnx', 'export-safetensors']) $<HTMLButtonElement>(id).disabled = !r || !!state.simulated;
+  $<HTMLButtonElement>('export-report').disabled = !r;
+  const note = $('sim-note');
+  note.hidden = !(r && state.simulated);
+  note.textContent = r && state.simulated
+    ? `A simulation. The core's QDQ export does not take this format (“${state.simulated}”), so each layer's weights were quantized to ${state.report!.layers.find((l) => l.quantized)?.dtype ?? 'the chosen format'} with qwasm and dequantized, and the float32 graph ran on them: accuracy, SQNR and size are those of the format, but there is no QDQ file to download (int8, uint8, int4 and uint4 export).`
+    : '';
   if (!ev && !r) {
     box.dataset.state = 'empty';
     box.textContent = state.info ? 'Quantize the model to compare it with float32.' : 'Load a model to begin.';
     $('report-table').replaceChildren();
+    renderSqnrChart($('sqnr-chart'), []);
+    $('sqnr-title').hidden = true;
     return;
   }
   box.dataset.state = r ? 'quantized' : 'fp32';
+  box.dataset.quantizeRun = String(quantizeRuns);
+  box.dataset.simulated = String(!!(r && state.simulated));
   const parts: Array<Node | string> = [];
   if (ev) {
     box.dataset.fp32Accuracy = ev.fp32Accuracy.toFixed(2);
@@ -289,20 +362,20 @@ function renderResults(ev: Awaited<ReturnType<typeof client.api.evaluate>> | nul
   }
   if (r) {
     box.dataset.bytesAfter = String(r.bytesAfter);
-    parts.push(el('div', { class: 'metric' }, el('span', {}, 'model size'), el('strong', { id: 'size-after' }, bytes(r.bytesAfter)), el('small', {}, `from ${bytes(r.bytesBefore)} (${(r.bytesBefore / r.bytesAfter).toFixed(2)}× smaller)`)));
+    box.dataset.bytesBefore = String(r.bytesBefore);
+    parts.push(el('div', { class: 'metric' }, el('span', {}, state.simulated ? 'model size (simulated format)' : 'model size'), el('strong', { id: 'size-after' }, bytes(r.bytesAfter)), el('small', {}, `from ${bytes(r.bytesBefore)} (${(r.bytesBefore / r.bytesAfter).toFixed(2)}× smaller)`)));
     parts.push(el('div', { class: 'metric' }, el('span', {}, 'output SQNR'), el('strong', {}, db(r.outputSqnrDb)), el('small', {}, 'vs fp32 on the calibration images')));
   }
   box.replaceChildren(el('div', { class: 'metrics' }, ...parts));
   if (r) {
-    const maxDb = Math.max(1, ...r.layers.map((l) => (Number.isFinite(l.outputSqnrDb) ? l.outputSqnrDb : 0)));
-    const rows = r.layers.map((l) => {
-      const bar = el('div', { class: 'bar', title: db(l.outputSqnrDb) });
-      bar.style.width = `${Math.max(2, (100 * (Number.isFinite(l.outputSqnrDb) ? l.outputSqnrDb : maxDb)) / maxDb)}%`;
-      return [l.node, l.op, l.dtype, db(l.weightSqnrDb), db(l.outputSqnrDb), bar, `${bytes(l.bytesBefore)} → ${bytes(l.bytesAfter)}`, l.note];
-    });
-    $('report-table').replaceChildren(table(['layer', 'op', 'dtype', 'weight SQNR', 'output SQNR', '', 'bytes', 'note'], rows, 'Per-layer report'));
+    const rows = r.layers.map((l) => [l.node, l.op, l.dtype, db(l.weightSqnrDb), db(l.outputSqnrDb), `${bytes(l.bytesBefore)} → ${bytes(l.bytesAfter)}`, l.note]);
+    $('report-table').replaceChildren(table(['layer', 'op', 'dtype', 'weight SQNR', 'output SQNR', 'bytes', 'note'], rows, 'Per-layer report (the data of the chart above)'));
+    $('sqnr-title').hidden = false;
+    renderSqnrChart($('sqnr-chart'), r.layers);
   } else {
     $('report-table').replaceChildren();
+    $('sqnr-title').hidden = true;
+    renderSqnrChart($('sqnr-chart'), []);
   }
 }
 
@@ -334,18 +407,97 @@ async function predictNow(): Promise<void> {
   });
 }
 
-// ------------------------------------------------------------------ histogram
+// ------------------------------------------------------------------ histograms
+function selectedLayer(): ModelInfo['layers'][number] | undefined {
+  const weight = $<HTMLSelectElement>('hist-layer').value;
+  return state.info?.layers.find((l) => l.weight === weight);
+}
+
+function renderWeightHistogram(): void {
+  const layer = selectedLayer();
+  if (!state.weightHistogram || !layer) return;
+  renderHistogram($('histogram'), $('histogram-legend'), state.weightHistogram, {
+    xLabel: 'weight value', title: `Weight histogram of ${layer.node}`, gridLabel: `${$<HTMLSelectElement>('hist-dtype').value} grid (minmax)`,
+  });
+}
+
+function renderActivationHistogram(): void {
+  const h = state.activationHistogram;
+  if (!h) return;
+  const calibrated = state.report?.activationRanges?.[h.value];
+  renderHistogram($('act-histogram'), $('act-legend'), h, {
+    xLabel: `input of ${h.node}`, logCounts: true, title: `Activation histogram of the input of ${h.node}`,
+    gridLabel: `${h.dtype} grid (${h.gridMethod})`,
+    ...(calibrated ? { marked: { label: 'static quantization used', range: calibrated } } : {}),
+  });
+}
+
 async function drawHistogram(): Promise<void> {
   const weight = $<HTMLSelectElement>('hist-layer').value;
   if (!weight) return;
   await guarded(async () => {
     const dtype = $<HTMLSelectElement>('hist-dtype').value as 'int8';
-    const h = await client.api.weightHistogram(weight, { dtype }, 80);
-    renderHistogram($('histogram'), $('histogram-legend'), h);
+    state.weightHistogram = await client.api.weightHistogram(weight, { dtype }, 80);
+    renderWeightHistogram();
+  });
+  await drawActivations();
+}
+
+async function drawActivations(): Promise<void> {
+  const layer = selectedLayer();
+  const status = $('act-status');
+  const box = $('act-histogram');
+  if (!layer || !state.info) return;
+  if (!state.info.mnistCompatible) {
+    state.activationHistogram = null;
+    box.replaceChildren();
+    box.dataset.state = 'unavailable';
+    $('act-legend').replaceChildren();
+    status.textContent = 'Activation histograms need calibration inputs: load an MNIST-style model (one [batch, 784] input).';
+    return;
+  }
+  box.dataset.state = 'loading';
+  status.textContent = `running the float32 model on the calibration images for the input of ${layer.node}…`;
+  await guarded(async () => {
+    const s = settings();
+    try {
+      const h = await client.api.activationHistogram(layer.node, {
+        dtype: $<HTMLSelectElement>('act-dtype').value as 'uint8',
+        gridMethod: $<HTMLSelectElement>('act-grid').value as 'minmax',
+        percentile: s.activations?.percentile ?? 99.99,
+        calibrationCount: s.calibrationCount,
+      }, 80);
+      if (selectedLayer()?.node !== h.node) return;  // the user picked another layer meanwhile
+      state.activationHistogram = h;
+      renderActivationHistogram();
+      box.dataset.state = 'ready';
+      box.dataset.node = h.node;
+      status.textContent = `'${h.value}': ${h.values.toLocaleString()} values from ${h.images} calibration image${h.images === 1 ? '' : 's'}`;
+    } catch (err) {
+      box.dataset.state = 'error';
+      status.textContent = '';
+      throw err;
+    }
   });
 }
 $('hist-layer').addEventListener('change', () => void drawHistogram());
 $('hist-dtype').addEventListener('change', () => void drawHistogram());
+$('act-dtype').addEventListener('change', () => void drawActivations());
+$('act-grid').addEventListener('change', () => void drawActivations());
+
+// Charts take their width from the page: draw them again when it changes.
+let resizeTimer = 0;
+let lastWidth = window.innerWidth;
+window.addEventListener('resize', () => {
+  if (window.innerWidth === lastWidth) return;
+  lastWidth = window.innerWidth;
+  clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => {
+    renderWeightHistogram();
+    renderActivationHistogram();
+    if (state.report) renderSqnrChart($('sqnr-chart'), state.report.layers);
+  }, 150);
+});
 
 // ------------------------------------------------------------------ tensor lab
 const LAB_DTYPES = ['int8', 'uint8', 'int4', 'uint4', 'int3', 'int2', 'int1', 'fp16', 'bf16', 'fp8-e4m3', 'fp8-e5m2', 'nf4'];

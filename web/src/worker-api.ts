@@ -1,6 +1,6 @@
 // The contract between the page and the worker that runs the qwasm core.
 // Everything heavy happens in the worker; the page only renders.
-import type { ErrorMetrics, LayerReport, QuantizationReport, QuantizeModelOptions, QuantizeOptions } from 'qwasm';
+import type { DType, ErrorMetrics, LayerReport, PtqWeightOptions, QuantizationReport, QuantizeModelOptions, QuantizeOptions } from 'qwasm';
 
 export interface WorkerStatus {
   version: string;
@@ -19,7 +19,7 @@ export interface ModelInfo {
   parameterCount: number;
   parameterBytes: number;
   /** Weights that can be quantized: name, shape, node. */
-  layers: Array<{ node: string; op: string; weight: string; shape: number[] }>;
+  layers: Array<{ node: string; op: string; weight: string; shape: number[]; input: string; output: string }>;
   tensors: Array<{ name: string; shape: number[]; dtype: string; byteLength: number }>;
   /** True when the model takes one [batch, 784] float input (MNIST-style): evaluation and drawing work. */
   mnistCompatible: boolean;
@@ -27,12 +27,26 @@ export interface ModelInfo {
   quantizedOps: number;
 }
 
-export type PtqSettings = Omit<QuantizeModelOptions, 'calibration' | 'onProgress'> & { calibrationCount: number };
+/** What the page asks for; weight formats beyond the exported ones are simulated by the worker. */
+export type PtqSettings = Omit<QuantizeModelOptions, 'calibration' | 'onProgress' | 'weights' | 'overrides'> & {
+  weights: Omit<PtqWeightOptions, 'dtype'> & { dtype: DType };
+  overrides: Record<string, { skip?: boolean; dtype?: DType }>;
+  calibrationCount: number;
+};
 
 export interface QuantizeResult {
   report: QuantizationReport;
   ms: number;
+  /**
+   * Set when the core's QDQ export does not carry the chosen weight format:
+   * the core's message, and the result is a simulation (weights quantized
+   * and dequantized, run in float32; no downloads).
+   */
+  simulated: string | null;
 }
+
+/** Weight formats the core quantizes a model to and exports as QDQ ONNX. */
+export const EXPORTABLE_WEIGHT_DTYPES = ['int8', 'uint8', 'int4', 'uint4'] as const;
 
 export interface Evaluation {
   count: number;
@@ -58,6 +72,26 @@ export interface Histogram {
   sqnrDb: Record<string, number>;
 }
 
+/** A layer's input activations over the calibration images, with each range method's clipping. */
+export interface ActivationHistogram extends Histogram {
+  node: string;
+  /** The value histogrammed (the layer's input). */
+  value: string;
+  /** Calibration images run and values seen. */
+  images: number;
+  values: number;
+  dtype: 'uint8' | 'int8';
+  /** The method whose grid is drawn. */
+  gridMethod: string;
+}
+
+export interface ActivationOptions {
+  dtype: 'uint8' | 'int8';
+  gridMethod: 'minmax' | 'percentile' | 'mse' | 'entropy';
+  percentile: number;
+  calibrationCount: number;
+}
+
 export interface TensorLabResult {
   scales: number[];
   zeroPoints: number[];
@@ -81,6 +115,8 @@ export interface CoreWorkerApi {
   predict(pixels: Float32Array): Promise<Prediction>;
   exportModel(format: 'onnx' | 'safetensors'): Promise<Uint8Array>;
   weightHistogram(weight: string, options: Omit<QuantizeOptions, 'shape'>, bins: number): Promise<Histogram>;
+  /** The input activations of `node` on the calibration images (fp32 model), with observers' clipping per method. */
+  activationHistogram(node: string, options: ActivationOptions, bins: number): Promise<ActivationHistogram>;
   tensorLab(values: Float32Array, options: QuantizeOptions): Promise<TensorLabResult>;
 }
 
