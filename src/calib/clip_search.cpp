@@ -145,6 +145,12 @@ Range entropyRange(const Histogram& h, const RangeOptions& o) {
   for (int j = 0; j < half; ++j) abs[static_cast<size_t>(j)] = h.counts()[static_cast<size_t>(half + j)] + h.counts()[static_cast<size_t>(half - 1 - j)];
   int used = half;
   while (used > 1 && abs[static_cast<size_t>(used - 1)] == 0) --used;
+  // The bin at 0 holds every exact zero (all of a ReLU's negative inputs):
+  // left as is, that spike dominates the divergence and the search keeps
+  // thresholds whose first quantized bin is one histogram bin wide, i.e.
+  // clips hard. NVIDIA's calibrator (pytorch-quantization, calib/histogram.py,
+  // _compute_amax_entropy: `bins[0] = bins[1]`) flattens it the same way.
+  if (half > 1) abs[0] = abs[1];
   const int quantBins = std::max(2, 1 << (quantBits(o.dtype) - (isSignedDType(o.dtype) ? 1 : 0)));
   const float amax = std::max(std::fabs(h.minValue()), std::fabs(h.maxValue()));
   if (used <= quantBins) {
@@ -159,17 +165,23 @@ Range entropyRange(const Histogram& h, const RangeOptions& o) {
     for (int k = i; k < used; ++k) outliers += abs[static_cast<size_t>(k)];
     p[static_cast<size_t>(i - 1)] += outliers;
     q.assign(static_cast<size_t>(i), 0.0);
-    const int merged = i / quantBins;
-    for (int j = 0; j < quantBins; ++j) {
-      const int start = j * merged, stop = j == quantBins - 1 ? i : start + merged;
+    // Histogram bin k of the candidate range goes to quantized bin
+    // floor(k * quantBins / i): evenly spread, as NVIDIA's calibrator does
+    // (np.linspace boundaries). Integer-sized groups with the remainder in the
+    // last one would make every i < 2·quantBins look almost lossless.
+    for (int j = 0, start = 0; j < quantBins; ++j) {
+      int stop = start;
+      while (stop < i && static_cast<int64_t>(stop) * quantBins / i == j) ++stop;
       double total = 0;
       int nonzero = 0;
       for (int k = start; k < stop; ++k) {
         total += abs[static_cast<size_t>(k)];
         nonzero += abs[static_cast<size_t>(k)] != 0;
       }
-      if (nonzero == 0) continue;
-      for (int k = start; k < stop; ++k) if (abs[static_cast<size_t>(k)] != 0) q[static_cast<size_t>(k)] = total / nonzero;
+      if (nonzero > 0) {
+        for (int k = start; k < stop; ++k) if (abs[static_cast<size_t>(k)] != 0) q[static_cast<size_t>(k)] = total / nonzero;
+      }
+      start = stop;
     }
     double ps = 0, qs = 0;
     for (int k = 0; k < i; ++k) { ps += p[static_cast<size_t>(k)]; qs += q[static_cast<size_t>(k)]; }
@@ -180,7 +192,7 @@ Range entropyRange(const Histogram& h, const RangeOptions& o) {
       const double qk = q[static_cast<size_t>(k)] / qs;
       kl += qk > 0 ? pk * std::log(pk / qk) : pk * std::log(pk / 1e-12);  // smoothing for empty Q bins (the folded tail)
     }
-    if (kl < bestKl) { bestKl = kl; bestI = i; }
+    if (kl <= bestKl) { bestKl = kl; bestI = i; }  // ties: the wider range, as NVIDIA's last argmin
   }
   const float t = std::min(amax, static_cast<float>((bestI + 0.5) * h.binWidth()));
   if (o.scheme == Scheme::Symmetric) return {-t, t};

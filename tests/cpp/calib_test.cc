@@ -233,6 +233,25 @@ TEST(Calibration, ClippingBeatsMinMaxOnHeavyTails) {
   }
 }
 
+// Post-ReLU activations: half of the values are exactly 0. That spike must
+// not drive the entropy search to clip the positive tail (it did before the
+// zero bin was flattened: 4.5 dB on the sample CNN's second conv input).
+TEST(Calibration, EntropyIsNotFooledByTheZeroSpikeOfReLU) {
+  std::vector<float> x = gaussian(100000, 21);
+  for (float& v : x) v = std::max(v, 0.0f);
+  for (Scheme s : {Scheme::Symmetric, Scheme::Asymmetric}) {
+    const DType d = s == Scheme::Symmetric ? DType::Int8 : DType::UInt8;
+    RangeOptions o = opts(RangeMethod::Entropy, d, s);
+    Histogram h(4096);
+    h.add(x.data(), x.size());
+    const Range e = entropyRange(h, o);
+    const Range mm = sliceRange(x.data(), x.size(), opts(RangeMethod::MinMax, d, s));
+    std::printf("[ entropy ] relu(N(0,1)) %s: hi %.3f (max %.3f)\n", dtypeName(d), e.hi, mm.hi);
+    EXPECT_GT(e.hi, 2.5f) << dtypeName(d);  // clips only the far tail
+    EXPECT_LE(e.hi, mm.hi) << dtypeName(d);
+  }
+}
+
 TEST(Observer, StreamingOver100BatchesMatchesOnePass) {
   const std::vector<float> all = gaussian(100 * 500, 8);
   for (ObserverMethod m : {ObserverMethod::MinMax, ObserverMethod::Percentile, ObserverMethod::MSE, ObserverMethod::Entropy}) {
