@@ -192,7 +192,7 @@ Range entropyRange(const Histogram& h, const RangeOptions& o) {
       const double qk = q[static_cast<size_t>(k)] / qs;
       kl += qk > 0 ? pk * std::log(pk / qk) : pk * std::log(pk / 1e-12);  // smoothing for empty Q bins (the folded tail)
     }
-    if (kl <= bestKl) { bestKl = kl; bestI = i; }  // ties: the wider range, as NVIDIA's last argmin
+    if (kl < bestKl) { bestKl = kl; bestI = i; }
   }
   const float t = std::min(amax, static_cast<float>((bestI + 0.5) * h.binWidth()));
   if (o.scheme == Scheme::Symmetric) return {-t, t};
