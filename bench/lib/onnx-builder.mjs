@@ -1,6 +1,6 @@
 // A tiny ONNX protobuf writer for the benchmark's peer models (MatMul,
-// DynamicQuantizeLinear + MatMulInteger, MatMulNBits), built at run time so
-// no large weights are committed.
+// DynamicQuantizeLinear + MatMulInteger, MatMulNBits, Conv, QLinearConv,
+// QLinearMatMul), built at run time so no large weights are committed.
 const enc = new TextEncoder();
 
 function varint(n) {
@@ -24,6 +24,7 @@ export function tensor(name, type, dims, data) {
 }
 
 export function attrInt(name, v) { return [...str(1, name), ...intField(3, v), ...intField(20, 2)]; }
+export function attrInts(name, vs) { return [...str(1, name), ...vs.flatMap((v) => intField(8, v)), ...intField(20, 7)]; }
 
 let nodeCount = 0;
 export function node(op, inputs, outputs, attrs = [], domain = '') {

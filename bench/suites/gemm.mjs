@@ -1,6 +1,10 @@
 // Linear layers y = x·Wᵀ: qwasm createLinear (fp32 / int8 dynamic / int4
 // per-group) vs onnxruntime-web (MatMul, DynamicQuantizeLinear+MatMulInteger,
-// MatMulNBits) vs TF.js wasm (matMul), single thread, same process.
+// MatMulNBits) vs TF.js wasm (matMul), single thread, same process. With the
+// bench kernel module built (bash bench/lib/build-kernel-bench.sh), also the
+// static int8 GEMM (uint8 → uint8, QLinearMatMul semantics) vs ORT's
+// QLinearMatMul, and whether their outputs are identical.
+import { loadKernelBench } from '../lib/kernel-bench.mjs';
 import { TYPES, attrInt, model, node, tensor, valueInfo } from '../lib/onnx-builder.mjs';
 
 const SHAPES = [];
@@ -57,12 +61,34 @@ function ortModels(K, N, w) {
     inputs: [valueInfo('x', TYPES.float, ['M', K])], outputs: [valueInfo('y', TYPES.float, ['M', N])],
     msOpset: 1,
   });
-  return { fp32, int8, nbits };
+  // QLinearMatMul: uint8 x (zero-point 128), per-column int8 weights, uint8 y.
+  const colScale = new Float32Array(N), wq8 = new Int8Array(K * N);
+  for (let n = 0; n < N; n++) {
+    let m = 0;
+    for (let k = 0; k < K; k++) m = Math.max(m, Math.abs(wkn[k * N + n]));
+    colScale[n] = m / 127 || 1;
+    for (let k = 0; k < K; k++) wq8[k * N + n] = Math.max(-127, Math.min(127, Math.round(wkn[k * N + n] / colScale[n])));
+  }
+  const st = staticParams(K);
+  const qlinear = model({
+    nodes: [node('QLinearMatMul', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['y'])],
+    initializers: [tensor('xs', TYPES.float, [], Float32Array.of(st.xScale)), tensor('xz', TYPES.uint8, [], Uint8Array.of(st.xZero)),
+      tensor('w', TYPES.int8, [K, N], wq8), tensor('ws', TYPES.float, [N], colScale), tensor('wz', TYPES.int8, [N], new Int8Array(N)),
+      tensor('ys', TYPES.float, [], Float32Array.of(st.yScale)), tensor('yz', TYPES.uint8, [], Uint8Array.of(st.yZero))],
+    inputs: [valueInfo('x', TYPES.uint8, ['M', K])], outputs: [valueInfo('y', TYPES.uint8, ['M', N])],
+  });
+  return { fp32, int8, nbits, qlinear, wq8, colScale };
+}
+
+// Activation / output quantization of the static case: x ~ N(0, 1) on uint8.
+function staticParams(K) {
+  return { xScale: 4 / 127, xZero: 128, yScale: Math.sqrt(K) * 4 / 127, yZero: 128 };
 }
 
 export default {
   name: 'gemm',
   async run({ qw, report, peers, time }) {
+    const kb = await loadKernelBench();
     for (const { M, K, N } of SHAPES) {
       const w = normal(N * K, 1), x = normal(M * K, 2);
       const ops = 2 * M * N * K;
@@ -73,8 +99,39 @@ export default {
         rec(`qwasm ${dtype}`, await time(() => lin.forward(x, M)));
         lin.dispose();
       }
+      let models = null;
+      if (peers.ort || kb) models = ortModels(K, N, w);
+      const st = staticParams(K);
+      const xq = Uint8Array.from(x, (v) => Math.max(0, Math.min(255, Math.round(v / st.xScale) + st.xZero)));
+      let ours = null;
+      if (kb) {
+        const wnk = new Int8Array(N * K);
+        for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wnk[n * K + k] = models.wq8[k * N + n];
+        const h = kb.gemmCreate(wnk, N, K, models.colScale, new Int32Array(N));
+        const pa = kb.put(xq), py = kb.alloc(M * N);
+        rec('qwasm int8 static (u8→u8)', await time(() => kb.gemmRun(h, pa, M, 1, st.xScale, st.xZero, py, 'u8', st.yScale, st.yZero)));
+        ours = kb.view(Uint8Array, py, M * N).slice();
+        kb.free(pa);
+        kb.free(py);
+        kb.gemmFree(h);
+      }
       if (peers.ort) {
-        const models = ortModels(K, N, w);
+        try {
+          const sess = await peers.ort.InferenceSession.create(models.qlinear, { executionProviders: ['wasm'] });
+          const feed = { x: new peers.ort.Tensor('uint8', xq, [M, K]) };
+          if (ours) {
+            const y = (await sess.run(feed)).y.data;
+            let diff = 0;
+            for (let i = 0; i < y.length; i++) if (y[i] !== ours[i]) diff++;
+            console.log(`  ${caseName}: qwasm vs ORT QLinearMatMul outputs: ${diff} of ${y.length} differ`);
+          }
+          rec('ort-web QLinearMatMul (u8→u8)', await time(() => sess.run(feed)));
+          await sess.release();
+        } catch (e) {
+          report({ suite: 'gemm', case: caseName, impl: 'ort-web QLinearMatMul (u8→u8)', ms: NaN, error: String(e.message ?? e).slice(0, 120) });
+        }
+      }
+      if (peers.ort) {
         for (const [impl, bytes] of [['ort-web fp32 MatMul', models.fp32], ['ort-web int8 DynQ+MatMulInteger', models.int8], ['ort-web int4 MatMulNBits', models.nbits]]) {
           try {
             const sess = await peers.ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });

@@ -20,9 +20,9 @@ Linear::Linear(const float* w, size_t N, size_t K, const float* bias, LinearKind
   bias_.assign(N, 0.0f);
   if (bias) std::copy(bias, bias + N, bias_.begin());
   if (kind == LinearKind::F32) {
-    wf_.assign(w, w + N * K);
+    f32_ = kernels::packFWeights(w, N, K, bias_.data());
   } else if (kind == LinearKind::Int8) {
-    w8_.resize(N * K);
+    std::vector<int8_t> w8(N * K);
     wscale_.resize(N);
     const CodeRange r = codeRange(DType::Int8, Scheme::Symmetric, true);
     for (size_t n = 0; n < N; ++n) {
@@ -30,8 +30,9 @@ Linear::Linear(const float* w, size_t N, size_t K, const float* bias, LinearKind
       for (size_t k = 0; k < K; ++k) amax = std::max(amax, std::fabs(w[n * K + k]));
       const QParams p = symmetricQParams(amax, DType::Int8, true);
       wscale_[n] = p.scale;
-      for (size_t k = 0; k < K; ++k) w8_[n * K + k] = static_cast<int8_t>(quantizeValue(w[n * K + k], p, r));
+      for (size_t k = 0; k < K; ++k) w8[n * K + k] = static_cast<int8_t>(quantizeValue(w[n * K + k], p, r));
     }
+    q8_ = kernels::packQWeights(w8.data(), N, K, wscale_.data(), N, nullptr, bias_.data());
   } else {
     groups_ = (K + groupSize - 1) / groupSize;
     const size_t rowBytes = (K + 1) / 2;
@@ -54,7 +55,7 @@ Linear::Linear(const float* w, size_t N, size_t K, const float* bias, LinearKind
 }
 
 size_t Linear::weightBytes() const {
-  return wf_.size() * 4 + w8_.size() + w4_.size() + wscale_.size() * 4 + bias_.size() * 4;
+  return f32_.panels.size() * 4 + q8_.panels.size() + w4_.size() + wscale_.size() * 4 + bias_.size() * 4;
 }
 
 void Linear::forward(const float* x, size_t M, float* y) const {
@@ -62,19 +63,18 @@ void Linear::forward(const float* x, size_t M, float* y) const {
     if (!std::isfinite(x[i])) throwInvalidArgument("x: non-finite value at index " + std::to_string(i));
   }
   if (kind_ == LinearKind::F32) {
-    kernels::gemm_f32(x, wf_.data(), y, M, N_, K_);
-    for (size_t m = 0; m < M; ++m)
-      for (size_t n = 0; n < N_; ++n) y[m * N_ + n] += bias_[n];
+    kernels::fgemm(x, M, f32_, y);
     return;
   }
   std::vector<int8_t> xq(M * K_);
   std::vector<float> xs(M);
   kernels::quantize_rows_s8(x, xq.data(), xs.data(), M, K_);
   if (kind_ == LinearKind::Int8) {
-    std::vector<int32_t> acc(M * N_);
-    kernels::gemm_s8s8_s32(xq.data(), w8_.data(), acc.data(), M, N_, K_);
-    for (size_t m = 0; m < M; ++m)
-      for (size_t n = 0; n < N_; ++n) y[m * N_ + n] = static_cast<float>(acc[m * N_ + n]) * (xs[m] * wscale_[n]) + bias_[n];
+    // y = float(acc) · (xs[m] · ws[n]) + bias[n], fused into the packed GEMM.
+    kernels::QActivation aq;
+    aq.type = kernels::QType::S8;
+    aq.rowScale = xs.data();
+    kernels::qgemm(xq.data(), M, aq, q8_, y, kernels::QOutput{});
     return;
   }
   std::vector<int32_t> acc(M * N_ * groups_);

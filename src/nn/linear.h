@@ -1,7 +1,8 @@
 // A linear layer y = x·Wᵀ + b (W is [N, K]) on the GEMM kernels:
-//   fp32: float weights
-//   int8: per-output-channel symmetric int8 weights; activations quantized
-//         per row (dynamic, symmetric int8) in front of the int8 GEMM
+//   fp32: float weights, packed once into the k-major panels of kernels/fgemm
+//   int8: per-output-channel symmetric int8 weights, packed once into the
+//         panels of kernels/qgemm; activations quantized per row (dynamic,
+//         symmetric int8), the packed GEMM's fused stage applies scales + bias
 //   int4: per-group symmetric int4 weights (groups along K); activations
 //         quantized per row to int8 as for int8 (like ONNX Runtime's
 //         MatMulNBits with accuracy_level 4)
@@ -10,6 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "kernels/fgemm/fgemm.h"
+#include "kernels/qgemm/qgemm.h"
 
 namespace qwasm::nn {
 
@@ -31,8 +35,9 @@ class Linear {
  private:
   size_t N_, K_, groupSize_, groups_ = 1;
   LinearKind kind_;
-  std::vector<float> wf_, bias_, wscale_;
-  std::vector<int8_t> w8_;
+  std::vector<float> bias_, wscale_;
+  kernels::QPackedWeights q8_;
+  kernels::FPackedWeights f32_;
   std::vector<uint8_t> w4_;
 };
 
