@@ -84,6 +84,12 @@ async function main() {
     for (const o of model.outputs) console.log(`  output ${o.name} [${(o.shape ?? []).join(', ')}] ${o.dtype}`);
     if (s.ops) console.log(`  ops: ${Object.entries(s.ops).map(([k, v]) => `${k}×${v}`).join(', ')}`);
     if (s.foldedBatchNorms) console.log(`  folded ${s.foldedBatchNorms} BatchNormalization into Conv`);
+    if (s.integerLayers) console.log(`  ${s.integerLayers} layers run in integers (static/dynamic QDQ)`);
+    if (s.nodes?.some((n) => n.outputShapes)) {
+      console.log('  nodes (output shapes, N = batch):');
+      const dims = (sh) => (sh ? `[${sh.map((d) => (d === -1 ? 'N' : d)).join(', ')}]` : '?');
+      for (const n of s.nodes) console.log(`    ${n.op.padEnd(18)} ${n.name.padEnd(32)} ${(n.outputShapes ?? []).map(dims).join(' ')}`);
+    }
     if (s.format === 'onnx' && model.inputs.length === 1) {
       const qm = await qw.quantizeModel(model, { mode: 'weight-only' });
       console.log('  layers (int8 per-channel weight SQNR):');

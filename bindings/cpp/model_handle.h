@@ -133,9 +133,11 @@ class ModelHandle {
         s.set("parameterBytes", static_cast<double>(g.parameterBytes));
         s.set("foldedNodes", g.foldedNodes);
         s.set("foldedBatchNorms", g.foldedBatchNorms);
+        s.set("integerLayers", g.integerLayers);
         s.set("opset", static_cast<double>(g.opset));
         s.set("producer", g.producer);
         val nodes = val::array();
+        const std::map<std::string, graph::Shape> shapes = exec_->inferShapes();
         for (const auto& n : exec_->plan()) {
           val v = val::object();
           v.set("name", n.name);
@@ -146,6 +148,14 @@ class ModelHandle {
           val outs = val::array();
           for (const auto& o : n.outputs) outs.call<void>("push", o);
           v.set("outputs", outs);
+          if (!shapes.empty()) {
+            val outShapes = val::array();
+            for (const auto& o : n.outputs) {
+              auto sh = shapes.find(o);
+              outShapes.call<void>("push", sh == shapes.end() ? val::null() : shapeValue(sh->second));
+            }
+            v.set("outputShapes", outShapes);
+          }
           nodes.call<void>("push", v);
         }
         s.set("nodes", nodes);

@@ -63,6 +63,7 @@ class QuantizedModelHandle {
 
   val report() const {
     val out = val::object();
+    out.set("integerLayers", exec_.summary().integerLayers);
     val layers = val::array();
     for (const auto& l : result_.layers) {
       val v = val::object();

@@ -40,6 +40,8 @@ export interface GraphNode {
   op: string;
   inputs: string[];
   outputs: string[];
+  /** Shape of each output, -1 where it follows the batch (absent if it cannot be inferred). */
+  outputShapes?: (number[] | null)[];
 }
 
 /** What a model is made of. */
@@ -53,6 +55,8 @@ export interface ModelSummary {
   parameterBytes: number;
   foldedNodes?: number;
   foldedBatchNorms?: number;
+  /** Conv/Gemm/MatMul of a static QDQ graph fused to run in integers (op `QwasmIntegerLayer`). */
+  integerLayers?: number;
   opset?: number;
   producer?: string;
   tensorCount?: number;

@@ -93,6 +93,12 @@ export interface QuantizationReport {
   outputSqnrDb: number;
   /** Static mode: calibrated [lo, hi] per activation. */
   activationRanges: Record<string, [number, number]>;
+  /**
+   * Conv/Gemm/MatMul layers that run in integers (int8 weights, quantized
+   * inputs, fused bias + ReLU + requantization): static int8 models chain them
+   * without dequantizing in between.
+   */
+  integerLayers: number;
 }
 
 /** A layer's sensitivity: the model's output SQNR with only that layer quantized. */

@@ -28,7 +28,7 @@ std::vector<Tensor> runNode(const Node& node, std::vector<const Tensor*> inputs,
 
 }  // namespace
 
-Executor::Executor(io::onnx::Model model) : model_(std::move(model)) {
+Executor::Executor(io::onnx::Model model, ExecutorOptions options) : model_(std::move(model)) {
   const auto& g = model_.graph;
   for (size_t i = 0; i < g.initializers.size(); ++i) constants_[g.initializerNames[i]] = g.initializers[i];
   // Free the model's copy of the weights: constants_ owns them now.
@@ -46,12 +46,23 @@ Executor::Executor(io::onnx::Model model) : model_(std::move(model)) {
   foldConstants();
   summary_.foldedNodes = static_cast<int>(before - plan_.size());
   foldBatchNorms();
+  if (options.integerLayers) {
+    std::set<std::string> graphOutputs;
+    for (const auto& o : outputs_) graphOutputs.insert(o.name);
+    integerLayers_ = fuseIntegerLayers(plan_, constants_, quantizedConstants_, graphOutputs);
+    summary_.integerLayers = static_cast<int>(integerLayers_.size());
+  }
+  quantizedConstants_.clear();
   computeLastUses();
   for (const Node& n : plan_) summary_.opCounts[n.opType]++;
   summary_.nodeCount = static_cast<int>(plan_.size());
   for (const auto& [name, t] : constants_) {
     summary_.parameterCount += t.size();
     summary_.parameterBytes += static_cast<int64_t>(t.bytes.size());
+  }
+  for (const auto& [name, layer] : integerLayers_) {
+    summary_.parameterCount += layer->parameterCount();
+    summary_.parameterBytes += layer->parameterBytes();
   }
 }
 
@@ -117,6 +128,16 @@ void Executor::foldConstants() {
     std::vector<const Tensor*> ins;
     for (const auto& in : n.inputs) ins.push_back(in.empty() ? nullptr : &constants_.at(in));
     std::vector<Tensor> outs = runNode(n, ins, summary_.opset);
+    if (n.opType == "DequantizeLinear" && n.outputs.size() == 1 && ins.size() >= 2) {
+      QuantizedConstant q;
+      q.codes = *ins[0];
+      q.scale = *ins[1];
+      q.hasZeroPoint = ins.size() > 2 && ins[2];
+      if (q.hasZeroPoint) q.zeroPoint = *ins[2];
+      q.axis = n.attrInt("axis", 1);
+      q.blockSize = n.attrInt("block_size", 0);
+      quantizedConstants_[n.outputs[0]] = std::move(q);
+    }
     for (size_t i = 0; i < outs.size(); ++i) {
       if (!n.outputs[i].empty()) constants_[n.outputs[i]] = std::move(outs[i]);
     }
@@ -197,6 +218,50 @@ void Executor::computeLastUses() {
       if (!out.empty() && !last.count(out) && !keep.count(out)) freeAfter_[i].push_back(out);
 }
 
+std::map<std::string, Shape> Executor::inferShapes() const {
+  auto zeroRun = [&](int64_t batch, std::map<std::string, Tensor>& values) {
+    std::map<std::string, Tensor> feeds;
+    for (const GraphIO& io : inputs_) {
+      if (!io.hasShape) return false;
+      Shape shape;
+      for (size_t d = 0; d < io.dims.size(); ++d) {
+        const auto& dim = io.dims[d];
+        if (dim.value >= 0 && dim.symbol.empty()) shape.push_back(dim.value);
+        else if (d == 0) shape.push_back(batch);
+        else return false;
+      }
+      if (!elemBits(io.type)) return false;
+      feeds[io.name] = Tensor(io.type, shape);
+    }
+    try {
+      values = run(feeds, true);
+    } catch (const std::exception&) {
+      return false;
+    }
+    return true;
+  };
+  std::map<std::string, Tensor> one, two;
+  if (!zeroRun(1, one) || !zeroRun(2, two)) return {};
+  std::map<std::string, Shape> shapes;
+  for (const Node& n : plan_) {
+    for (const auto& out : n.outputs) {
+      auto a = one.find(out), b = two.find(out);
+      if (out.empty() || a == one.end() || b == two.end()) continue;
+      Shape s = a->second.shape;
+      if (s.size() == b->second.shape.size()) {
+        for (size_t d = 0; d < s.size(); ++d) if (s[d] != b->second.shape[d]) s[d] = -1;
+      }
+      shapes[out] = s;
+    }
+  }
+  return shapes;
+}
+
+Tensor Executor::runIntegerLayer(const Node& n, const Tensor* x) const {
+  if (!x) throwInvalidArgument("integer layer '" + n.name + "' has no input");
+  return integerLayers_.at(n.outputs[0])->run(*x);
+}
+
 std::map<std::string, Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, bool keepAll) const {
   std::map<std::string, Tensor> values;
   for (const GraphIO& io : inputs_) {
@@ -232,7 +297,9 @@ std::map<std::string, Tensor> Executor::run(const std::map<std::string, Tensor>&
     const Node& n = plan_[i];
     std::vector<const Tensor*> ins;
     for (const auto& in : n.inputs) ins.push_back(lookup(in));
-    std::vector<Tensor> outs = runNode(n, std::move(ins), summary_.opset);
+    std::vector<Tensor> outs;
+    if (n.opType == kIntegerLayerOp) outs.push_back(runIntegerLayer(n, ins.at(0)));
+    else outs = runNode(n, std::move(ins), summary_.opset);
     for (size_t k = 0; k < outs.size(); ++k) {
       if (!n.outputs[k].empty()) values[n.outputs[k]] = std::move(outs[k]);
     }

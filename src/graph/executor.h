@@ -5,9 +5,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "graph/integer_fusion.h"
 #include "graph/tensor.h"
 #include "io/onnx/onnx_model.h"
 
@@ -27,13 +29,20 @@ struct GraphSummary {
   int nodeCount = 0;
   int foldedNodes = 0;          // nodes removed by constant folding
   int foldedBatchNorms = 0;
+  int integerLayers = 0;        // Conv/Gemm/MatMul running in integers (integer_fusion.h)
   int64_t opset = 0;
   std::string producer;
 };
 
+struct ExecutorOptions {
+  // Run static QDQ layers in integers (integer_fusion.h); false runs every
+  // QuantizeLinear/DequantizeLinear as written, in float (the reference).
+  bool integerLayers = true;
+};
+
 class Executor {
  public:
-  explicit Executor(io::onnx::Model model);
+  explicit Executor(io::onnx::Model model, ExecutorOptions options = {});
 
   const std::vector<GraphIO>& inputs() const { return inputs_; }
   const std::vector<GraphIO>& outputs() const { return outputs_; }
@@ -49,11 +58,19 @@ class Executor {
   // name; with `keepAll`, every intermediate value too (for calibration).
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& feeds, bool keepAll = false) const;
 
+  // Shape of every value the plan produces, with -1 for dimensions that
+  // follow the batch (symbolic leading input dims). Inferred by running the
+  // graph on zeros with batch 1 and 2 — exact for every op the executor runs,
+  // with no second set of shape rules to drift from the kernels. Empty when
+  // an input has unknown non-batch dims or the zero run fails.
+  std::map<std::string, Shape> inferShapes() const;
+
  private:
   void sortAndValidate();
   void foldConstants();
   void foldBatchNorms();
   void computeLastUses();
+  Tensor runIntegerLayer(const io::onnx::Node& n, const Tensor* x) const;
 
   io::onnx::Model model_;
   std::map<std::string, Tensor> constants_;
@@ -61,6 +78,10 @@ class Executor {
   std::vector<std::vector<std::string>> freeAfter_;  // per plan step: values to drop
   std::vector<GraphIO> inputs_, outputs_;
   GraphSummary summary_;
+  // Folded constant DequantizeLinear outputs -> their codes (integer fusion input).
+  std::map<std::string, QuantizedConstant> quantizedConstants_;
+  // Fused integer layers by output value name.
+  std::map<std::string, std::shared_ptr<const IntegerLayer>> integerLayers_;
 };
 
 }  // namespace qwasm::graph

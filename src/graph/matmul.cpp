@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "kernels/fgemm/fgemm.h"
 #include "kernels/gemm/gemm.h"
 
 namespace qwasm::graph {
@@ -19,6 +20,13 @@ void matmulF32(const float* a, const float* b, float* c, int64_t M, int64_t N, i
     bt.resize(static_cast<size_t>(K * N));
     for (int64_t k = 0; k < K; ++k) for (int64_t n = 0; n < N; ++n) bt[n * K + k] = b[k * N + n];
     b = bt.data();
+  }
+  if (M >= 8) {
+    // Enough rows to pay for packing B once (N·K) into the register-blocked
+    // fp32 GEMM's panels (M·N·K of work).
+    const kernels::FPackedWeights packed = kernels::packFWeights(b, static_cast<size_t>(N), static_cast<size_t>(K), nullptr);
+    kernels::fgemm(a, static_cast<size_t>(M), packed, c);
+    return;
   }
   kernels::gemm_f32(a, b, c, static_cast<size_t>(M), static_cast<size_t>(N), static_cast<size_t>(K));
 }

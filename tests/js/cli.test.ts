@@ -99,6 +99,7 @@ describe('npx qwasm', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/9,102 parameters/);
     expect(r.stdout).toMatch(/folded 2 BatchNormalization/);
+    expect(r.stdout).toMatch(/MaxPool\s+\/features\/features\.7\/MaxPool\s+\[N, 16, 7, 7\]/);
     expect(r.stdout).toMatch(/\/fc\/Gemm\s+Gemm\s+7840 params\s+\d+\.\d dB/);
   });
 

@@ -100,6 +100,12 @@ describe('model API', () => {
     expect(s.ops!.BatchNormalization).toBeUndefined();
     expect(s.ops!.Conv).toBe(2);
     expect(s.parameterCount).toBeGreaterThan(8000);
+    // Shapes of every layer output, -1 where the symbolic batch goes.
+    const shapeOf = (name: string) => s.nodes!.find((n) => n.name === name)!.outputShapes![0];
+    expect(shapeOf('/features/features.0/Conv')).toEqual([-1, 8, 28, 28]);
+    expect(shapeOf('/features/features.7/MaxPool')).toEqual([-1, 16, 7, 7]);
+    expect(shapeOf('/Flatten')).toEqual([-1, 784]);
+    expect(shapeOf('/fc/Gemm')).toEqual([-1, 10]);
     const weight = model.tensors().find((t) => t.shape.length === 4)!;
     const w = model.getTensor(weight.name);
     expect(w.data).toBeInstanceOf(Float32Array);

@@ -53,6 +53,8 @@ describe.each(['mlp_gelu', 'cnn_bn'])('%s', (name) => {
     expect(r.outputSqnrDb).toBeGreaterThan(30);
     expect(Object.keys(r.activationRanges).length).toBeGreaterThan(0);
     for (const l of r.layers) expect(l.weightSqnrDb).toBeGreaterThan(35);
+    // Every quantized layer runs in integers (fused requantize + ReLU).
+    expect(r.integerLayers).toBe(r.layers.length);
 
     const onnx = qm.toONNX();
     const session = await ortWeb.InferenceSession.create(onnx);
@@ -60,6 +62,8 @@ describe.each(['mlp_gelu', 'cnn_bn'])('%s', (name) => {
     expect(agreement(argmax(out.logits.data as Float32Array), pred)).toBeGreaterThanOrEqual(99);
     // Re-importing our own export runs the same numbers.
     const again = await qw.loadModel(onnx);
+    expect(again.summary().integerLayers).toBe(r.layers.length);
+    expect(again.summary().ops?.QwasmIntegerLayer).toBe(r.layers.length);
     const pred2 = argmax(again.run({ input: { data: x, shape: [N, 784] } }).logits.data as Float32Array);
     expect(agreement(pred2, pred)).toBeGreaterThanOrEqual(99.9);
     again.dispose();
@@ -92,6 +96,7 @@ describe.each(['mlp_gelu', 'cnn_bn'])('%s', (name) => {
     const qm = await qw.quantizeModel(models[name], { mode: 'dynamic', calibration });
     const pred = argmax(qm.run({ input: { data: x, shape: [N, 784] } }).logits.data as Float32Array);
     expect(Math.abs(accuracy(pred) - accuracy(fp32[name]))).toBeLessThanOrEqual(1);
+    expect(qm.report.integerLayers).toBe(qm.report.layers.length);  // per-run quantization fused into the int8 kernels
     const session = await ortWeb.InferenceSession.create(qm.toONNX());
     const out = await session.run({ input: new ortWeb.Tensor('float32', x, [N, 784]) });
     expect(agreement(argmax(out.logits.data as Float32Array), pred)).toBeGreaterThanOrEqual(99);

@@ -96,7 +96,7 @@ const api: CoreWorkerApi = {
     const input = model.inputs[0];
     inputName = input?.name ?? 'input';
     const mnistCompatible = model.inputs.length === 1 && !!input?.shape && input.shape.length === 2 && input.shape[1] === 784 && input.dtype === 'float32';
-    const qdqOps = ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'QLinearMatMul', 'QLinearConv', 'ConvInteger'];
+    const qdqOps = ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'QLinearMatMul', 'QLinearConv', 'ConvInteger', 'QwasmIntegerLayer'];
     return {
       name,
       format: model.format,

@@ -2,6 +2,7 @@
 // matmul, pooling, and BatchNormalization (inference form). 1-D convs are
 // handled as 2-D with height 1.
 #include <algorithm>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "graph/conv_geometry.h"
 #include "graph/matmul.h"
+#include "kernels/fgemm/fgemm.h"
 #include "graph/op_registry.h"
 
 namespace qwasm::graph {
@@ -34,45 +36,39 @@ void convOp(OpContext& c) {
   const int64_t Mg = M / groups, K = Cg * kh * kw, P = w.oh * w.ow;
   Shape outShape = is1d ? Shape{N, M, w.ow} : Shape{N, M, w.oh, w.ow};
   Tensor y(ElemType::Float, outShape);
-  std::vector<float> col(static_cast<size_t>(K * P));
-  const float* px = x.data<float>();
-  const float* pw = wt.data<float>();
-  float* py = y.data<float>();
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t g = 0; g < groups; ++g) {
-      im2col<float>(w, Cg, H, W, [&](int64_t cc) { return px + ((n * C) + g * Cg + cc) * H * W; }, 0.0f, col.data());
-      matmulF32(pw + g * Mg * K, col.data(), py + (n * M + g * Mg) * P, Mg, P, K, false, false);
-    }
-  }
+  const float* bias = nullptr;
   if (c.has(2)) {
     const Tensor& b = c.floatIn(2);
     if (b.size() != M) c.fail("bias has " + std::to_string(b.size()) + " values, expected " + std::to_string(M));
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t m = 0; m < M; ++m) {
-        float* p = py + (n * M + m) * P;
-        const float bv = b.data<float>()[m];
-        for (int64_t i = 0; i < P; ++i) p[i] += bv;
-      }
+    bias = b.data<float>();
+  }
+  const float* px = x.data<float>();
+  const float* pw = wt.data<float>();
+  float* py = y.data<float>();
+  // im2row (one row of K values per output position) times the group's
+  // weights packed once per call for the SIMD fp32 GEMM (bias fused), then
+  // [P, Mg] -> the NCHW planes. Packing costs K·Mg, the GEMM P·K·Mg per image.
+  std::vector<float> rows(static_cast<size_t>(P * K)), out(static_cast<size_t>(P * Mg));
+  for (int64_t g = 0; g < groups; ++g) {
+    const kernels::FPackedWeights packed =
+        kernels::packFWeights(pw + g * Mg * K, static_cast<size_t>(Mg), static_cast<size_t>(K), bias ? bias + g * Mg : nullptr);
+    for (int64_t n = 0; n < N; ++n) {
+      im2row<float>(w, Cg, H, W, [&](int64_t cc) { return px + ((n * C) + g * Cg + cc) * H * W; }, 0.0f, rows.data());
+      kernels::fgemm(rows.data(), static_cast<size_t>(P), packed, out.data());
+      float* dst = py + (n * M + g * Mg) * P;
+      for (int64_t p = 0; p < P; ++p)
+        for (int64_t m = 0; m < Mg; ++m) dst[m * P + p] = out[static_cast<size_t>(p * Mg + m)];
+    }
   }
   c.outputs[0] = std::move(y);
 }
 
-void poolOp(OpContext& c, bool isMax) {
-  const Tensor& x = c.floatIn(0);
-  const bool is1d = x.shape.size() == 3;
-  if (!(x.shape.size() == 4 || is1d)) c.fail("only 1-D and 2-D pooling is supported, got " + shapeString(x.shape));
-  std::vector<int64_t> ks = c.node.attrInts("kernel_shape");
-  if (is1d && ks.size() == 1) ks = {1, ks[0]};
-  if (ks.size() != 2) c.fail("kernel_shape must have 2 values");
-  const int64_t N = x.shape[0], C = x.shape[1];
-  const int64_t H = is1d ? 1 : x.shape[2], W = is1d ? x.shape[2] : x.shape[3];
-  const Window w = convWindow(c, H, W, ks[0], ks[1], is1d);
-  const bool countPad = c.node.attrInt("count_include_pad", 0) != 0;
-  Tensor y(ElemType::Float, is1d ? Shape{N, C, w.ow} : Shape{N, C, w.oh, w.ow});
-  const float* px = x.data<float>();
-  float* py = y.data<float>();
-  for (int64_t nc = 0; nc < N * C; ++nc) {
-    const float* plane = px + nc * H * W;
+// Max pooling also runs on uint8/int8 codes (integer-fused QDQ graphs:
+// quantization is monotone, so pooling codes equals quantizing the pool).
+template <class T>
+void poolPlanes(const T* px, T* py, int64_t planes, int64_t H, int64_t W, const Window& w, bool isMax, bool countPad) {
+  for (int64_t nc = 0; nc < planes; ++nc) {
+    const T* plane = px + nc * H * W;
     for (int64_t oy = 0; oy < w.oh; ++oy) {
       for (int64_t ox = 0; ox < w.ow; ++ox) {
         float acc = isMax ? -std::numeric_limits<float>::infinity() : 0.0f;
@@ -83,7 +79,7 @@ void poolOp(OpContext& c, bool isMax) {
             const int64_t ix = ox * w.sw - w.padLeft + j * w.dw;
             const bool inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
             if (inside) {
-              const float v = plane[iy * W + ix];
+              const float v = static_cast<float>(plane[iy * W + ix]);
               acc = isMax ? std::max(acc, v) : acc + v;
               ++count;
             } else if (countPad && iy < H + w.padBottom && ix < W + w.padRight) {
@@ -91,9 +87,31 @@ void poolOp(OpContext& c, bool isMax) {
             }
           }
         }
-        py[(nc * w.oh + oy) * w.ow + ox] = isMax ? acc : (count ? acc / static_cast<float>(count) : 0.0f);
+        if constexpr (!std::is_same_v<T, float>) {
+          if (count == 0) acc = 0.0f;  // a window entirely in the padding
+        }
+        py[(nc * w.oh + oy) * w.ow + ox] = static_cast<T>(isMax ? acc : (count ? acc / static_cast<float>(count) : 0.0f));
       }
     }
+  }
+}
+
+void poolOp(OpContext& c, bool isMax) {
+  const Tensor& x = isMax && c.has(0) && (c.in(0).type == ElemType::UInt8 || c.in(0).type == ElemType::Int8) ? c.in(0) : c.floatIn(0);
+  const bool is1d = x.shape.size() == 3;
+  if (!(x.shape.size() == 4 || is1d)) c.fail("only 1-D and 2-D pooling is supported, got " + shapeString(x.shape));
+  std::vector<int64_t> ks = c.node.attrInts("kernel_shape");
+  if (is1d && ks.size() == 1) ks = {1, ks[0]};
+  if (ks.size() != 2) c.fail("kernel_shape must have 2 values");
+  const int64_t N = x.shape[0], C = x.shape[1];
+  const int64_t H = is1d ? 1 : x.shape[2], W = is1d ? x.shape[2] : x.shape[3];
+  const Window w = convWindow(c, H, W, ks[0], ks[1], is1d);
+  const bool countPad = c.node.attrInt("count_include_pad", 0) != 0;
+  Tensor y(x.type, is1d ? Shape{N, C, w.ow} : Shape{N, C, w.oh, w.ow});
+  switch (x.type) {
+    case ElemType::UInt8: poolPlanes(x.data<uint8_t>(), y.data<uint8_t>(), N * C, H, W, w, isMax, countPad); break;
+    case ElemType::Int8: poolPlanes(x.data<int8_t>(), y.data<int8_t>(), N * C, H, W, w, isMax, countPad); break;
+    default: poolPlanes(x.data<float>(), y.data<float>(), N * C, H, W, w, isMax, countPad); break;
   }
   c.outputs[0] = std::move(y);
 }

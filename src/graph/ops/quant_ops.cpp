@@ -11,6 +11,7 @@
 #include "graph/broadcast.h"
 #include "graph/conv_geometry.h"
 #include "graph/op_registry.h"
+#include "kernels/quantize/quantize_codes.h"
 #include "quant/qparams.h"
 
 namespace qwasm::graph {
@@ -106,6 +107,13 @@ void quantizeLinear(OpContext& c) {
   const ParamIndex pi(c, x.shape, scale);
   Tensor y(outType, x.shape);
   const int64_t n = x.size();
+  if (pi.mode == 0 && (outType == ElemType::UInt8 || outType == ElemType::Int8)) {
+    // Per-tensor 8-bit: the SIMD quantize kernel (same division, ties to even, saturation).
+    const int32_t zp = c.has(2) ? readCode(c.in(2), 0) : 0;
+    kernels::quantize_bytes(x.data<float>(), static_cast<size_t>(n), scale.data<float>()[0], zp, r.lo, r.hi, y.bytes.data());
+    c.outputs[0] = std::move(y);
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const int64_t p = pi(i);
     const int32_t zp = c.has(2) ? readCode(c.in(2), p) : 0;
@@ -123,6 +131,12 @@ void dequantizeLinear(OpContext& c) {
   const ParamIndex pi(c, x.shape, scale);
   Tensor y(ElemType::Float, x.shape);
   const int64_t n = x.size();
+  if (pi.mode == 0 && (x.type == ElemType::UInt8 || x.type == ElemType::Int8)) {
+    const int32_t zp = c.has(2) ? readCode(c.in(2), 0) : 0;
+    kernels::dequantize_bytes(x.bytes.data(), static_cast<size_t>(n), x.type == ElemType::Int8, scale.data<float>()[0], zp, y.data<float>());
+    c.outputs[0] = std::move(y);
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) {
     const int64_t p = pi(i);
     const int32_t zp = c.has(2) ? readCode(c.in(2), p) : 0;
