@@ -2,6 +2,7 @@
 # Installs what the build and tests need, only when it is missing:
 #   Debian: emscripten (the wasm toolchain), chromium (browser tests), cmake, g++
 #   npm:    the devDependencies of package-lock.json (npm ci)
+# With --datasets also Debian's dataset-fashion-mnist (npm run train-samples / qat-table).
 # Nothing is downloaded from anywhere but Debian's and npm's registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,9 @@ for cmd in "${!NEEDED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
 done
 [ -d /usr/src/googletest ] || missing+=(googletest)
+if [ "${1:-}" = "--datasets" ]; then
+  [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"

@@ -29,3 +29,5 @@ export { Observer } from './observer.js';
 export type { ObserverOptions, ObserverQParams, ObserverHistogram } from './observer.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';
+export { TrainedModel, buildModel } from './train.js';
+export type { TrainOptions, QatOptions, QatWeightOptions, QatActivationOptions, TrainData, TrainProgress, Evaluation, ModelSpec } from './train.js';

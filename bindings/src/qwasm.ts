@@ -11,6 +11,7 @@ import { createObserver, loadObserver, type Observer, type ObserverOptions } fro
 import { fakeQuantize, metrics, quantize, type ErrorMetrics, type QuantizeOptions, type QuantizedTensor } from './tensor.js';
 import { captureActivations, modelWithWeights } from './activations.js';
 import type { TensorValue } from './model.js';
+import { qat, train, type QatOptions, type TrainedModel, type TrainOptions } from './train.js';
 import { analyzeSensitivity, quantizeModel, type LayerSensitivity, type QuantizeModelOptions, type QuantizedModel } from './ptq.js';
 
 /** What this build of the core is. */
@@ -126,6 +127,26 @@ export class Qwasm {
    */
   async withWeights(model: Model, weights: Record<string, Float32Array>): Promise<Model> {
     return modelWithWeights(this.core, model, weights);
+  }
+
+  /**
+   * Trains a loaded float32 ONNX model (Gemm/MatMul, Conv, ReLU, GELU,
+   * pooling, Flatten, Add …) with softmax cross-entropy, in chunks that yield
+   * to the event loop; `onProgress` after every batch, `signal` cancels
+   * between batches. Dispose the result (it owns `result.model`).
+   */
+  async train(model: Model, options: TrainOptions): Promise<TrainedModel> {
+    return train(this.core, model, options);
+  }
+
+  /**
+   * Quantization-aware training: fake-quantized weights (and optionally
+   * activations) with the straight-through estimator. `result.model` and
+   * `result.quantizeOptions` convert exactly with quantizeModel (weight-only);
+   * `result.toQuantizedONNX()` also applies the frozen activation ranges.
+   */
+  async qat(model: Model, options: QatOptions): Promise<TrainedModel> {
+    return qat(this.core, model, options);
   }
 
   /** Current wasm heap usage (for leak checks and memory displays). */

@@ -204,7 +204,7 @@ PtqResult build(const Executor& fp32, const PtqOptions& o, const std::vector<Tar
     QuantizedWeight qw = quantizeWeight(w, wo);
     rep.weightSqnrDb = sqnrDb(w.data<float>(), qw.dequantized.data<float>(), w.size());
     rep.bytesAfter = static_cast<int64_t>(qw.codes.bytes.size() + qw.scales.bytes.size() + qw.zeroPoints.bytes.size());
-    if (wd == DType::Int4 || wd == DType::UInt4 || qw.blockSize > 0) { minOpset = std::max<int64_t>(minOpset, 21); minIr = std::max<int64_t>(minIr, 10); }
+    if (qw.codes.type == ElemType::Int4 || qw.codes.type == ElemType::UInt4 || qw.blockSize > 0) { minOpset = std::max<int64_t>(minOpset, 21); minIr = std::max<int64_t>(minIr, 10); }
     const std::string wq = addConst(base + "/W_q", qw.codes), ws = addConst(base + "/W_scale", qw.scales),
                       wz = addConst(base + "/W_zp", qw.zeroPoints);
     std::vector<Attribute> dqAttrs;
@@ -257,9 +257,11 @@ PtqResult build(const Executor& fp32, const PtqOptions& o, const std::vector<Tar
 
 std::map<std::string, std::pair<float, float>> calibrate(const Executor& fp32, const PtqOptions& o, const std::vector<Target>& targets,
                                                          const std::vector<Feeds>& calibration, const Progress& progress) {
-  if (calibration.empty()) throwInvalidArgument("calibration: static quantization needs at least one calibration input");
   std::set<std::string> acts;
-  for (const Target& t : targets) acts.insert(t.activation);
+  for (const Target& t : targets)
+    if (!o.activationRanges.count(t.activation)) acts.insert(t.activation);
+  if (acts.empty()) return o.activationRanges;
+  if (calibration.empty()) throwInvalidArgument("calibration: static quantization needs at least one calibration input");
   std::map<std::string, std::vector<float>> values;
   for (size_t b = 0; b < calibration.size(); ++b) {
     auto all = fp32.run(calibration[b], true);
@@ -280,7 +282,7 @@ std::map<std::string, std::pair<float, float>> calibrate(const Executor& fp32, c
     }
     if (progress) progress(0.6 * static_cast<double>(b + 1) / static_cast<double>(calibration.size()), "calibrating activations");
   }
-  std::map<std::string, std::pair<float, float>> ranges;
+  std::map<std::string, std::pair<float, float>> ranges = o.activationRanges;
   calib::RangeOptions ro;
   ro.method = o.activationMethod;
   ro.percentile = o.percentile;

@@ -50,6 +50,11 @@ struct PtqOptions {
   Scheme activationScheme = Scheme::Asymmetric;
   calib::RangeMethod activationMethod = calib::RangeMethod::MinMax;
   double percentile = 99.99;
+  // Fixed activation ranges [lo, hi] by activation (value) name, used instead
+  // of calibrated ones (static mode): the frozen or learned ranges of
+  // quantization-aware training, so that the QDQ model reproduces the
+  // fake-quantized model. Activations listed here need no calibration data.
+  std::map<std::string, std::pair<float, float>> activationRanges;
   // node names or weight names to keep in float32, and per-layer settings
   std::set<std::string> exclude;
   std::map<std::string, LayerOverride> overrides;

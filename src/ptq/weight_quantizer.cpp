@@ -19,8 +19,14 @@ ElemType codeElemType(DType dtype) {
     case DType::UInt8: return ElemType::UInt8;
     case DType::Int4: return ElemType::Int4;
     case DType::UInt4: return ElemType::UInt4;
+    // Narrower codes travel in the smallest ONNX container that holds them
+    // (int2/int3 in INT4, int5..int7 in INT8): same values, standard ops.
+    case DType::Int2: case DType::Int3: return ElemType::Int4;
+    case DType::UInt2: case DType::UInt3: return ElemType::UInt4;
+    case DType::Int5: case DType::Int6: case DType::Int7: return ElemType::Int8;
+    case DType::UInt5: case DType::UInt6: case DType::UInt7: return ElemType::UInt8;
     default:
-      throwUnsupported(std::string("weights: ONNX export supports int8, uint8, int4 and uint4 codes, not '") + dtypeName(dtype) + "'");
+      throwUnsupported(std::string("weights: ONNX export supports integer codes of 2..8 bits (int2/int3 stored as INT4, int5..int7 as INT8), not '") + dtypeName(dtype) + "'");
   }
 }
 
