@@ -360,3 +360,101 @@ test('every control has a label, and quantization runs from the keyboard', async
   await page.keyboard.press('Enter');
   await expect(page.locator('#results')).toHaveAttribute('data-state', 'quantized');
 });
+
+/** Loads a sample after another one: waits for this model's own evaluation, not the previous one's. */
+async function switchSample(page: Page, id: string): Promise<number> {
+  const name = (await page.locator(`#sample-select option[value="${id}"]`).textContent())!;
+  await page.selectOption('#sample-select', id);
+  await page.click('#load-sample');
+  await expect(page.locator('#model-summary')).toContainText(name);
+  await expect(page.locator('#results')).toHaveAttribute('data-fp32-accuracy', /\d/);
+  return Number(await page.locator('#results').getAttribute('data-fp32-accuracy'));
+}
+
+test('Fashion-MNIST CNN sample: evaluated on its own test split, with clothing class names', async ({ page }) => {
+  await ready(page);
+  const offered = await page.locator('#sample-select option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  for (const id of ['cnn', 'mlp', 'mnist-mlp', 'mnist-cnn', 'fashion-mlp', 'fashion-cnn']) expect(offered).toContain(id);
+  const samples = JSON.parse(readFileSync(new URL('../web/public/samples/samples.json', import.meta.url), 'utf8')) as Record<string, { accuracy: number; testSamples: number }>;
+  const fashion = await loadSample(page, 'fashion-cnn');
+  expect(Math.abs(fashion - 100 * samples['fashion-cnn'].accuracy)).toBeLessThanOrEqual(1.5);
+  await expect(page.locator('#acc-fp32 + small')).toContainText(`${samples['fashion-cnn'].testSamples} images of Fashion-MNIST`);
+  // The digit models get the digits again (each model its own split).
+  const digits = await switchSample(page, 'mnist-mlp');
+  expect(Math.abs(digits - 100 * samples['mnist-mlp'].accuracy)).toBeLessThanOrEqual(1.5);
+  const fashionMlp = await switchSample(page, 'fashion-mlp');
+  expect(Math.abs(fashionMlp - 100 * samples['fashion-mlp'].accuracy)).toBeLessThanOrEqual(1.5);
+  // Predictions of a drawing are named with Fashion-MNIST's classes.
+  await page.locator('#draw').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#draw').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
+  await page.mouse.down();
+  for (let i = 0; i <= 20; i++) await page.mouse.move(box.x + box.width * (0.3 + 0.4 * (i / 20)), box.y + box.height * (0.2 + 0.6 * (i / 20)));
+  await page.mouse.up();
+  await expect(page.locator('#prediction .pred-row')).toHaveCount(1);
+  const name = await page.locator('#prediction .pred-row strong').first().textContent();
+  expect(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']).toContain(name);
+
+  // The CNN fine-tuned to int2 weights on Fashion images (the first 1000 of its split; PTQ and QAT compared on the other 1000).
+  await switchSample(page, 'fashion-cnn');
+  await page.selectOption('#mode', 'weight-only');
+  await page.selectOption('#weight-dtype', 'int2');
+  await page.selectOption('#granularity', 'channel');
+  await page.fill('#qat-epochs', '2');
+  await page.click('#qat');  // quantizes (PTQ, same format) first
+  const qat = page.locator('#qat-results');
+  await expect(qat).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+  const ptqAcc = Number(await qat.getAttribute('data-ptq-accuracy'));
+  const qatAcc = Number(await qat.getAttribute('data-qat-accuracy'));
+  expect(qatAcc).toBeGreaterThan(ptqAcc);
+  test.info().annotations.push({ type: 'fashion-cnn int2/channel', description: `PTQ ${ptqAcc}% → QAT ${qatAcc}% (2 epochs × 1000 images, ${await qat.getAttribute('data-ms')} ms)` });
+});
+
+test('fine-tune (QAT) int2 weights beats int2 PTQ; cancelling mid-way leaves a working page', async ({ page }) => {
+  await ready(page);
+  await loadSample(page, 'mnist-mlp');
+  await page.selectOption('#mode', 'weight-only');
+  await page.selectOption('#weight-dtype', 'int2');
+  await page.selectOption('#granularity', 'channel');
+  await quantize(page);
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) w.longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.fill('#qat-samples', '1000');
+  await page.fill('#qat-epochs', '3');
+  await page.click('#qat');
+  const qat = page.locator('#qat-results');
+  await expect(qat).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+  const ptqAcc = Number(await qat.getAttribute('data-ptq-accuracy'));
+  const qatAcc = Number(await qat.getAttribute('data-qat-accuracy'));
+  const ms = Number(await qat.getAttribute('data-ms'));
+  await expect(page.locator('#qat-acc-qat')).toContainText(`${qatAcc.toFixed(2)}%`);
+  await expect(page.locator('#qat-acc-ptq')).toContainText(`${ptqAcc.toFixed(2)}%`);
+  expect(qatAcc).toBeGreaterThan(ptqAcc);
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  expect(Math.max(0, ...longTasks)).toBeLessThan(200);
+  test.info().annotations.push({ type: 'mnist-mlp int2/channel', description: `PTQ ${ptqAcc}% → QAT ${qatAcc}% (3 epochs × 1000 images, ${ms} ms; longest main-thread task ${Math.max(0, ...longTasks)} ms)` });
+  await shotOf(page, '#results-card', 'playground-qat.png');
+
+  // A long run, cancelled once it is under way.
+  await page.fill('#qat-epochs', '100');
+  await page.click('#qat');
+  await expect(page.locator('#qat-cancel')).toBeVisible();
+  await expect.poll(async () => Number(await page.locator('#qat-progress').getAttribute('data-step') ?? 0)).toBeGreaterThan(0);
+  await page.click('#qat-cancel');
+  await expect(page.locator('#qat-status')).toContainText('cancelled');
+  await expect(page.locator('#qat-cancel')).toBeHidden();
+  await expect(page.locator('#qat')).toBeEnabled();
+  await expect(page.locator('#error')).toBeHidden();
+  // The earlier result stays, and the page keeps working.
+  await expect(qat).toHaveAttribute('data-qat-accuracy', qatAcc.toFixed(2));
+  await page.selectOption('#weight-dtype', 'int4');
+  const q4 = await quantize(page);
+  expect(q4).toBeGreaterThan(90);
+  await page.fill('#qat-epochs', '1');
+  await page.click('#qat');
+  await expect(qat).toHaveAttribute('data-run', '2', { timeout: 60_000 });
+  await expect(page.locator('#qat-acc-qat')).toContainText('%');
+});

@@ -1,7 +1,7 @@
 // Runs the qwasm core off the main thread; the page talks to it through Comlink.
 import * as Comlink from 'comlink';
 import { init, type Model, type QuantizedModel, type QuantizeOptions, type Qwasm } from 'qwasm';
-import { EXPORTABLE_WEIGHT_DTYPES, type ActivationHistogram, type CoreWorkerApi, type Evaluation, type Histogram, type ModelInfo, type PtqSettings, type TensorLabResult, type WorkerStatus } from './worker-api';
+import { EXPORTABLE_WEIGHT_DTYPES, type ActivationHistogram, type CoreWorkerApi, type Evaluation, type QatProgress, type QatResult, type QatSettings, type Histogram, type ModelInfo, type PtqSettings, type TensorLabResult, type WorkerStatus } from './worker-api';
 import { simulateWeightOnly } from './simulate';
 import { activationHistogram, binValues } from './activation-histogram';
 
@@ -31,6 +31,8 @@ function dropQuantized(): void {
 let inputName = 'input';
 let testImages: Float32Array | null = null;
 let testLabels: Uint8Array | null = null;
+let testBytes: Uint8Array | null = null;  // the test images as bytes (training data for QAT)
+let qatController: AbortController | null = null;
 let testCount = 0;
 let userCalibration: Float32Array | null = null;  // [n, 784] from the user's images
 
@@ -115,6 +117,7 @@ const api: CoreWorkerApi = {
 
   async setTestSet(images: Uint8Array, labels: Uint8Array, count: number): Promise<void> {
     testImages = Float32Array.from(images.subarray(0, count * 784), (v) => v / 255);
+    testBytes = images.slice(0, count * 784);
     testLabels = labels.subarray(0, count);
     testCount = count;
   },
@@ -208,6 +211,62 @@ const api: CoreWorkerApi = {
       result.quantMsPerImage = q.ms;
     }
     return result;
+  },
+
+  async qat(s: QatSettings, onProgress: (p: QatProgress) => void): Promise<QatResult> {
+    const qw = await ready;
+    if (!model || !testBytes || !testLabels || !testImages) throw new Error('Load a model and its test set first.');
+    if (!/^u?int[2-8]$/.test(s.dtype)) throw new Error(`QAT trains integer weights of 2 to 8 bits; '${s.dtype}' is not one.`);
+    // No training split ships with the playground: train on the first images
+    // of the test split and evaluate on the others (at least half stay held out).
+    const nTrain = Math.max(1, Math.min(Math.floor(s.trainCount), Math.floor(testCount / 2)));
+    const nEval = testCount - nTrain;
+    const train = { inputs: testBytes.subarray(0, nTrain * 784), labels: testLabels.subarray(0, nTrain) };
+    const held = { inputs: testBytes.subarray(nTrain * 784, testCount * 784), labels: testLabels.subarray(nTrain, testCount) };
+    qatController?.abort();
+    const controller = new AbortController();
+    qatController = controller;
+    let lastReport = 0;
+    let trained: Awaited<ReturnType<Qwasm['qat']>>;
+    try {
+      trained = await qw.qat(model, {
+        data: train, epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate, optimizer: 'adam', schedule: 'cosine',
+        weights: { dtype: s.dtype, granularity: s.granularity },
+        ...(s.activations ? { activations: { dtype: 'uint8' } } : {}),
+        signal: controller.signal,
+        onProgress: (p) => {
+          // Per batch, but at most ~10 messages a second to the page.
+          const now = performance.now();
+          if (!p.done && now - lastReport < 100) return;
+          lastReport = now;
+          void onProgress({ fraction: p.step / p.totalSteps, epoch: p.epoch, epochs: s.epochs, step: p.step, totalSteps: p.totalSteps, loss: p.loss, accuracy: p.accuracy, elapsedMs: p.elapsedMs });
+        },
+      });
+    } finally {
+      if (qatController === controller) qatController = null;
+    }
+    try {
+      const qatAccuracy = 100 * trained.evaluate(held).accuracy;
+      const x = testImages.subarray(nTrain * 784, testCount * 784);
+      const labels = held.labels;
+      const acc = (out: ArrayLike<number>) => (100 * argmax(out, nEval, 10).filter((v, i) => v === labels[i]).length) / nEval;
+      const fp32Accuracy = acc(firstOutput(model.run({ [inputName]: { data: x, shape: [nEval, 784] } })));
+      const qm = current();
+      const ptqAccuracy = qm ? acc(firstOutput(qm.run({ [inputName]: { data: x, shape: [nEval, 784] } }))) : null;
+      return {
+        dtype: s.dtype, granularity: s.granularity, activations: s.activations, trainCount: nTrain, evalCount: nEval,
+        fp32Accuracy, ptqAccuracy, qatAccuracy, epochs: s.epochs, steps: trained.stats.steps, ms: trained.stats.timeMs, msPerEpoch: trained.stats.msPerEpoch,
+      };
+    } finally {
+      trained.dispose();
+    }
+  },
+
+  async cancelQat(): Promise<boolean> {
+    if (!qatController) return false;
+    qatController.abort(new DOMException('Fine-tuning was cancelled.', 'AbortError'));
+    qatController = null;
+    return true;
   },
 
   async predict(pixels: Float32Array) {

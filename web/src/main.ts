@@ -1,7 +1,7 @@
 // The playground page: wires the controls to the worker and renders results.
 // All model work runs in the worker (core.worker.ts); this thread only draws.
 import { CoreClient, proxy } from './core-client';
-import { EXPORTABLE_WEIGHT_DTYPES, type ActivationHistogram, type Histogram, type ModelInfo, type PtqSettings, type QuantizationReport } from './worker-api';
+import { EXPORTABLE_WEIGHT_DTYPES, type ActivationHistogram, type Histogram, type ModelInfo, type PtqSettings, type QatProgress, type QatSettings, type QuantizationReport } from './worker-api';
 import { bytes, db, el, num, table } from './format';
 import { renderMemoryTable } from './views/memory-calculator';
 import { parseMatrix, renderLab } from './views/tensor-lab';
@@ -12,9 +12,15 @@ import './style.css';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
+interface TestSetEntry { name?: string; images: string; labels: string; count: number; dataset?: string }
 interface Manifest {
-  testSet: { images: string; labels: string; count: number };
-  models: Array<{ id: string; name: string; file: string }>;
+  /** The default test set (dropped files and models without their own). */
+  testSet: TestSetEntry;
+  /** Per-model test sets, by key (models[].testSet). */
+  testSets?: Record<string, TestSetEntry>;
+  /** Class names per dataset. */
+  classes?: Record<string, string[]>;
+  models: Array<{ id: string; name: string; file: string; testSet?: string; accuracy?: number }>;
 }
 
 const state: {
@@ -23,7 +29,7 @@ const state: {
   modelName: string;
   info: ModelInfo | null;
   report: QuantizationReport | null;
-  testSet: { images: Uint8Array; labels: Uint8Array; count: number } | null;
+  testSet: { images: Uint8Array; labels: Uint8Array; count: number; key: string; name: string; dataset: string } | null;
   calibrationFiles: File[];
   busy: boolean;
   /** The core's reason when the result is a simulation (format not exported), else null. */
@@ -81,9 +87,23 @@ async function loadManifest(): Promise<void> {
   state.manifest = (await res.json()) as Manifest;
   const select = $<HTMLSelectElement>('sample-select');
   select.replaceChildren(...state.manifest.models.map((m) => el('option', { value: m.id }, m.name)));
-  const [images, labels] = await Promise.all([fetchBytes(`samples/${state.manifest.testSet.images}`), fetchBytes(`samples/${state.manifest.testSet.labels}`)]);
-  state.testSet = { images, labels, count: state.manifest.testSet.count };
-  await client.api.setTestSet(images, labels, state.testSet.count);
+  await useTestSet('');
+}
+
+/** Makes the test set `key` of the manifest ('' = the default) the one the worker evaluates on. */
+async function useTestSet(key: string): Promise<void> {
+  const m = state.manifest!;
+  const entry = (key && m.testSets?.[key]) || m.testSet;
+  const k = key && m.testSets?.[key] ? key : '';
+  if (state.testSet && state.testSet.key === k) return;
+  const [images, labels] = await Promise.all([fetchBytes(`samples/${entry.images}`), fetchBytes(`samples/${entry.labels}`)]);
+  await client.api.setTestSet(images, labels, entry.count);
+  state.testSet = { images, labels, count: entry.count, key: k, name: entry.name ?? entry.images, dataset: entry.dataset ?? 'mnist' };
+}
+
+/** Class names of the current test set's dataset (digits by default). */
+function classNames(): string[] {
+  return state.manifest?.classes?.[state.testSet?.dataset ?? 'mnist'] ?? ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 }
 
 async function loadModelBytes(bytesIn: Uint8Array, name: string): Promise<void> {
@@ -97,7 +117,10 @@ async function loadModelBytes(bytesIn: Uint8Array, name: string): Promise<void> 
   state.activationHistogram = null;
   renderModel(info);
   renderResults(null);
-  $('prediction').textContent = info.mnistCompatible ? 'Draw a digit.' : 'Drawing needs an MNIST model (one [batch, 784] input).';
+  renderQat(null);
+  $('prediction').textContent = info.mnistCompatible
+    ? (state.testSet?.dataset === 'fashion' ? 'Draw something: this Fashion-MNIST model names one of its 10 clothing classes.' : 'Draw a digit.')
+    : 'Drawing needs an MNIST model (one [batch, 784] input).';
   if (info.mnistCompatible) await evaluateNow();
 }
 
@@ -119,6 +142,7 @@ function renderModel(info: ModelInfo): void {
   const canQuantize = info.format === 'onnx' && info.layers.length > 0;
   $<HTMLButtonElement>('quantize').disabled = !canQuantize;
   $<HTMLButtonElement>('auto').disabled = !canQuantize || !info.mnistCompatible;
+  $<HTMLButtonElement>('qat').disabled = state.busy || !canFineTune();
   if (info.layers.length) void drawHistogram();
 }
 
@@ -142,13 +166,15 @@ async function whileLoading(fn: () => Promise<void>): Promise<void> {
     const canQuantize = !!state.info && state.info.format === 'onnx' && state.info.layers.length > 0 && !state.busy;
     $<HTMLButtonElement>('quantize').disabled = !canQuantize;
     $<HTMLButtonElement>('auto').disabled = !canQuantize || !state.info?.mnistCompatible;
+    $<HTMLButtonElement>('qat').disabled = state.busy || !canFineTune();
   }
 }
 
 $('load-sample').addEventListener('click', () => guarded(() => whileLoading(async () => {
   const id = $<HTMLSelectElement>('sample-select').value;
   const m = state.manifest!.models.find((x) => x.id === id)!;
-  await loadModelBytes(await fetchBytes(`samples/${m.file}`), m.name);
+  const [modelBytes] = await Promise.all([fetchBytes(`samples/${m.file}`), useTestSet(m.testSet ?? '')]);
+  await loadModelBytes(modelBytes, m.name);
 })));
 
 async function loadFile(file: File): Promise<void> {
@@ -231,6 +257,7 @@ function setBusy(busy: boolean, message = ''): void {
   state.busy = busy;
   $<HTMLButtonElement>('quantize').disabled = busy || !state.info?.layers.length;
   $<HTMLButtonElement>('auto').disabled = busy || !state.info?.mnistCompatible;
+  $<HTMLButtonElement>('qat').disabled = busy || !canFineTune();
   $('cancel').hidden = !busy;
   $('progress').hidden = !busy;
   $<HTMLProgressElement>('progress').value = 0;
@@ -244,6 +271,8 @@ const onProgress = proxy((fraction: number, message: string) => {
 
 /** Finished quantizations (lets tests and scripts wait for the next result). */
 let quantizeRuns = 0;
+/** The settings of the last finished quantization (QAT compares against it). */
+let lastQuantizedSettings = '';
 
 async function quantizeNow(): Promise<void> {
   if (!state.info) return;
@@ -254,6 +283,7 @@ async function quantizeNow(): Promise<void> {
       state.report = r.report;
       state.simulated = r.simulated;
       quantizeRuns++;
+      lastQuantizedSettings = JSON.stringify(settings());
       $('progress-text').textContent = `${r.simulated ? 'simulated' : 'quantized'} in ${r.ms.toFixed(0)} ms`;
       await evaluateNow();
       void drawActivations();
@@ -301,6 +331,110 @@ async function restoreAfterRestart(): Promise<void> {
   });
 }
 
+// ------------------------------------------------------------------ fine-tune (QAT)
+function canFineTune(): boolean {
+  return !!state.info && state.info.format === 'onnx' && state.info.layers.length > 0 && state.info.mnistCompatible && !!state.testSet;
+}
+
+/** What QAT trains for the page's current quantization settings. */
+function qatSettings(): QatSettings {
+  const s = settings();
+  const dtype = s.mode === 'weight-only' ? s.weights.dtype : 'int8';
+  if (!/^u?int[2-8]$/.test(dtype)) throw new Error(`Fine-tuning (QAT) trains integer weights of 2 to 8 bits (int8 … int2, uint8 … uint2); pick one of those instead of ${dtype}.`);
+  return {
+    dtype,
+    // QAT quantizes per tensor or per output channel; groups train per channel.
+    granularity: s.weights.granularity === 'tensor' ? 'tensor' : 'channel',
+    activations: s.mode === 'static',
+    trainCount: Math.max(32, Number($<HTMLInputElement>('qat-samples').value) || 1000),
+    epochs: Math.max(1, Math.floor(Number($<HTMLInputElement>('qat-epochs').value) || 3)),
+    batchSize: 32,
+    learningRate: 1e-3,
+  };
+}
+
+let qatRunning = false;
+let qatRuns = 0;
+
+function setQatBusy(busy: boolean, message: string): void {
+  qatRunning = busy;
+  state.busy = busy;
+  for (const id of ['quantize', 'auto', 'load-sample']) $<HTMLButtonElement>(id).disabled = busy;
+  if (!busy) {
+    $<HTMLButtonElement>('quantize').disabled = !state.info?.layers.length;
+    $<HTMLButtonElement>('auto').disabled = !state.info?.mnistCompatible;
+  }
+  $<HTMLButtonElement>('qat').disabled = busy || !canFineTune();
+  $('qat-cancel').hidden = !busy;
+  $('qat-progress').hidden = !busy;
+  $<HTMLProgressElement>('qat-progress').value = 0;
+  delete $('qat-progress').dataset.step;
+  $('qat-status').textContent = message;
+  $('qat-section').dataset.state = busy ? 'running' : 'idle';
+}
+
+const onQatProgress = proxy((p: QatProgress) => {
+  if (!qatRunning) return;
+  $<HTMLProgressElement>('qat-progress').value = p.fraction;
+  $('qat-progress').dataset.step = String(p.step);
+  $('qat-status').textContent = `epoch ${p.epoch + 1}/${p.epochs} · batch ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)} · train accuracy ${(100 * p.accuracy).toFixed(1)}% · ${(p.elapsedMs / 1000).toFixed(1)} s`;
+});
+
+function renderQat(r: Awaited<ReturnType<typeof client.api.qat>> | null): void {
+  const box = $('qat-results');
+  if (!r) {
+    box.dataset.state = 'empty';
+    delete box.dataset.qatAccuracy;
+    delete box.dataset.ptqAccuracy;
+    box.replaceChildren();
+    return;
+  }
+  box.dataset.state = 'done';
+  box.dataset.run = String(qatRuns);
+  box.dataset.qatAccuracy = r.qatAccuracy.toFixed(2);
+  box.dataset.fp32Accuracy = r.fp32Accuracy.toFixed(2);
+  if (r.ptqAccuracy !== null) box.dataset.ptqAccuracy = r.ptqAccuracy.toFixed(2);
+  else delete box.dataset.ptqAccuracy;
+  box.dataset.ms = r.ms.toFixed(0);
+  const format = `${r.dtype} per ${r.granularity}${r.activations ? ' + uint8 activations' : ' weights'}`;
+  const delta = r.ptqAccuracy === null ? '' : `${r.qatAccuracy - r.ptqAccuracy >= 0 ? '+' : ''}${(r.qatAccuracy - r.ptqAccuracy).toFixed(2)} points vs PTQ · `;
+  box.replaceChildren(el('div', { class: 'metrics' },
+    el('div', { class: 'metric' }, el('span', {}, 'fp32'), el('strong', { id: 'qat-acc-fp32' }, `${r.fp32Accuracy.toFixed(2)}%`), el('small', {}, `${r.evalCount} held-out images (not trained on)`)),
+    el('div', { class: 'metric' }, el('span', {}, `PTQ ${format}`), el('strong', { id: 'qat-acc-ptq' }, r.ptqAccuracy === null ? '—' : `${r.ptqAccuracy.toFixed(2)}%`), el('small', {}, 'post-training quantization, same images')),
+    el('div', { class: 'metric' }, el('span', {}, `QAT ${format}`), el('strong', { id: 'qat-acc-qat' }, `${r.qatAccuracy.toFixed(2)}%`),
+      el('small', {}, `${delta}${r.epochs} epoch${r.epochs === 1 ? '' : 's'} on the first ${r.trainCount} test images, ${(r.ms / 1000).toFixed(1)} s`)),
+  ));
+}
+
+$('qat').addEventListener('click', () => void (async () => {
+  if (!state.info || qatRunning) return;
+  const qs = await guarded(async () => qatSettings());
+  if (!qs) return;
+  // Compare with PTQ in the same format: quantize first unless the last result has the current settings.
+  if (!state.report || lastQuantizedSettings !== JSON.stringify(settings())) {
+    await quantizeNow();
+    if (!state.report) return;
+  }
+  setQatBusy(true, 'starting fine-tuning…');
+  let message = '';
+  try {
+    const r = await client.api.qat(qs, onQatProgress);
+    qatRuns++;
+    renderQat(r);
+    message = `fine-tuned in ${(r.ms / 1000).toFixed(1)} s (${(r.msPerEpoch / 1000).toFixed(2)} s/epoch)`;
+  } catch (err) {
+    if ((err as { name?: string })?.name === 'AbortError' || /cancel|abort/i.test(String((err as Error)?.message ?? err))) message = 'fine-tuning cancelled';
+    else { showError(err); message = 'fine-tuning failed'; }
+  } finally {
+    setQatBusy(false, message);
+  }
+})());
+
+$('qat-cancel').addEventListener('click', () => {
+  $('qat-status').textContent = 'cancelling…';
+  void client.api.cancelQat();
+});
+
 $<HTMLInputElement>('calib-files').addEventListener('change', (e) => void guarded(async () => {
   const files = [...((e.target as HTMLInputElement).files ?? [])];
   const status = $('calib-files-status');
@@ -339,6 +473,11 @@ function renderResults(ev: Awaited<ReturnType<typeof client.api.evaluate>> | nul
   note.textContent = r && state.simulated
     ? `A simulation. The core's QDQ export does not take this format (“${state.simulated}”), so each layer's weights were quantized to ${state.report!.layers.find((l) => l.quantized)?.dtype ?? 'the chosen format'} with qwasm and dequantized, and the float32 graph ran on them: accuracy, SQNR and size are those of the format, but there is no QDQ file to download (int8, uint8, int4 and uint4 export).`
     : '';
+  if (!ev) {
+    // No stale numbers of a previous model (tests and scripts read these).
+    delete box.dataset.fp32Accuracy;
+    delete box.dataset.quantAccuracy;
+  }
   if (!ev && !r) {
     box.dataset.state = 'empty';
     box.textContent = state.info ? 'Quantize the model to compare it with float32.' : 'Load a model to begin.';
@@ -354,7 +493,7 @@ function renderResults(ev: Awaited<ReturnType<typeof client.api.evaluate>> | nul
   if (ev) {
     box.dataset.fp32Accuracy = ev.fp32Accuracy.toFixed(2);
     if (ev.quantAccuracy !== null) box.dataset.quantAccuracy = ev.quantAccuracy.toFixed(2);
-    parts.push(el('div', { class: 'metric' }, el('span', {}, 'fp32 accuracy'), el('strong', { id: 'acc-fp32' }, `${ev.fp32Accuracy.toFixed(2)}%`), el('small', {}, `${ev.count} digits · ${ev.fp32MsPerImage.toFixed(3)} ms/image`)));
+    parts.push(el('div', { class: 'metric' }, el('span', {}, 'fp32 accuracy'), el('strong', { id: 'acc-fp32' }, `${ev.fp32Accuracy.toFixed(2)}%`), el('small', {}, `${ev.count} images of ${state.testSet?.name ?? 'the test set'} · ${ev.fp32MsPerImage.toFixed(3)} ms/image`)));
     if (ev.quantAccuracy !== null) {
       parts.push(el('div', { class: 'metric' }, el('span', {}, 'quantized accuracy'), el('strong', { id: 'acc-quant' }, `${ev.quantAccuracy.toFixed(2)}%`), el('small', {}, `${(ev.quantAccuracy - ev.fp32Accuracy).toFixed(2)} points · ${ev.quantMsPerImage!.toFixed(3)} ms/image`)));
       parts.push(el('div', { class: 'metric' }, el('span', {}, 'top-1 agreement'), el('strong', {}, `${ev.agreement!.toFixed(2)}%`), el('small', {}, 'same prediction as fp32')));
@@ -401,7 +540,8 @@ async function predictNow(): Promise<void> {
   await guarded(async () => {
     const p = await client.api.predict(pad.pixels());
     const top = (probs: number[]) => probs.indexOf(Math.max(...probs));
-    const row = (label: string, probs: number[]) => el('div', { class: 'pred-row' }, el('span', {}, label), el('strong', { 'data-digit': String(top(probs)) }, String(top(probs))), el('small', {}, `${(Math.max(...probs) * 100).toFixed(1)}%`));
+    const names = classNames();
+    const row = (label: string, probs: number[]) => el('div', { class: 'pred-row' }, el('span', {}, label), el('strong', { 'data-digit': String(top(probs)) }, names[top(probs)] ?? String(top(probs))), el('small', {}, `${(Math.max(...probs) * 100).toFixed(1)}%`));
     $('prediction').replaceChildren(row('fp32', p.fp32), ...(p.quant ? [row('quantized', p.quant)] : []));
     $('prediction').dataset.digit = String(top(p.fp32));
   });

@@ -97,7 +97,7 @@ export async function simulateWeightOnly(
     onProgress(1, 'done');
     return {
       model: sim,
-      report: { layers: reports, bytesBefore, bytesAfter, outputSqnrDb: batches.length ? sqnr(model.outputs[0].name) : 0, activationRanges: {} },
+      report: { layers: reports, bytesBefore, bytesAfter, outputSqnrDb: batches.length ? sqnr(model.outputs[0].name) : 0, activationRanges: {}, integerLayers: 0 },
     };
   } catch (err) {
     sim.dispose();

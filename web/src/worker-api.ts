@@ -103,7 +103,53 @@ export interface TensorLabResult {
   bitsPerElement: number;
 }
 
+/** Fine-tuning with quantization-aware training (qw.qat) on the first part of the test split. */
+export interface QatSettings {
+  /** Integer weight dtype of 2..8 bits (int8, int4, int2, uint4, …). */
+  dtype: string;
+  granularity: 'tensor' | 'channel';
+  /** Also fake-quantize activations (uint8, as static quantization). */
+  activations: boolean;
+  /** Images of the test split used for training (the first ones); the rest evaluate. */
+  trainCount: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export interface QatProgress {
+  fraction: number;
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy: number;
+  elapsedMs: number;
+}
+
+export interface QatResult {
+  dtype: string;
+  granularity: string;
+  activations: boolean;
+  trainCount: number;
+  /** Images evaluated (the test split after the training images). */
+  evalCount: number;
+  fp32Accuracy: number;
+  /** The current PTQ result (same format) on the same images, null if there is none. */
+  ptqAccuracy: number | null;
+  qatAccuracy: number;
+  epochs: number;
+  steps: number;
+  ms: number;
+  msPerEpoch: number;
+}
+
 export interface CoreWorkerApi {
+  /** QAT of the loaded model; rejects with an AbortError when cancelQat() is called. */
+  qat(settings: QatSettings, onProgress: (p: QatProgress) => void): Promise<QatResult>;
+  /** Aborts a running qat() between batches (true if one was running). */
+  cancelQat(): Promise<boolean>;
   status(): Promise<WorkerStatus>;
   loadModel(bytes: Uint8Array, name: string): Promise<ModelInfo>;
   setTestSet(images: Uint8Array, labels: Uint8Array, count: number): Promise<void>;
