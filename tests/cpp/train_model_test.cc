@@ -24,6 +24,11 @@
 namespace qwasm::train {
 namespace {
 
+// The executor's fp32 Conv/MatMul (im2row + packed SIMD GEMM) and the training
+// engine's layers sum in different orders: logits of magnitude ~10 differ by
+// ~1e-5 in wasm. Conversion exactness is checked on the weights (bit for bit).
+constexpr double kFloatOrderTolerance = 1e-4;
+
 std::vector<uint8_t> readFile(const std::string& rel) {
   std::ifstream f(std::string(QWASM_TEST_DATA_DIR) + "/" + rel, std::ios::binary);
   EXPECT_TRUE(f.good()) << rel;
@@ -85,7 +90,7 @@ TEST(TrainModel, ExportRoundTrip) {
   const Tensor x = batchOf(mnist(0, 8), 8);
   const Tensor y = net->forward(x, false);
   const auto out = back.run({{back.inputs()[0].name, toGraph(x)}});
-  EXPECT_LT(maxAbsDiff(out.at(back.outputs()[0].name).data<float>(), y.ptr(), y.size()), 1e-5);
+  EXPECT_LT(maxAbsDiff(out.at(back.outputs()[0].name).data<float>(), y.ptr(), y.size()), kFloatOrderTolerance);
   // And the Erf-form GELU of the MLP, re-imported a second time.
   graph::Executor m = loadModel("mlp_gelu.onnx");
   auto mlp = networkFromOnnx(m);
@@ -111,7 +116,7 @@ TEST(TrainModel, BuiltNetworksExportAndRun) {
     graph::Executor e(io::onnx::readModel(bytes.data(), bytes.size()));
     const Tensor y = net->forward(x, false);
     const auto out = e.run({{"input", toGraph(x)}});
-    EXPECT_LT(maxAbsDiff(out.at(e.outputs()[0].name).data<float>(), y.ptr(), y.size()), 1e-5);
+    EXPECT_LT(maxAbsDiff(out.at(e.outputs()[0].name).data<float>(), y.ptr(), y.size()), kFloatOrderTolerance);
   }
   // Seeded: the same spec gives the same weights.
   EXPECT_EQ(buildCnn(cs)->params()[0]->value.data, nets[1]->params()[0]->value.data);
@@ -317,14 +322,14 @@ TEST(TrainModel, QatStaticW4A8ConvertsExactly) {
   qc.activations = defaultActivationConfig();
   qc.activations.freezeAfter = 5;
   qc.activations.lsq = true;  // learned after the warm-up: still exact
-  checkExactConversion(qc, "mlp_gelu.onnx", 1e-5);
+  checkExactConversion(qc, "mlp_gelu.onnx", kFloatOrderTolerance);
 }
 
 TEST(TrainModel, QatWeightOnlyInt2PerTensorConvertsExactly) {
   QatConfig qc;
   qc.weights.dtype = DType::Int2;
   qc.weights.perChannel = false;
-  checkExactConversion(qc, "mlp_gelu.onnx", 1e-5);
+  checkExactConversion(qc, "mlp_gelu.onnx", kFloatOrderTolerance);
 }
 
 TEST(TrainModel, QatConvStaticConvertsExactly) {
@@ -334,7 +339,7 @@ TEST(TrainModel, QatConvStaticConvertsExactly) {
   qc.quantizeActivations = true;
   qc.activations = defaultActivationConfig();
   qc.activations.freezeAfter = 3;
-  checkExactConversion(qc, "cnn_bn.onnx", 1e-5);
+  checkExactConversion(qc, "cnn_bn.onnx", kFloatOrderTolerance);
 }
 
 TEST(TrainModel, QatRejectsInexactConversions) {
