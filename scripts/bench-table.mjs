@@ -16,7 +16,25 @@ const qt = ['| case | SIMD GB/s | scalar GB/s | SIMD / scalar |', '| --- | --- |
   const simd = quant.find((r) => r.case === c && r.impl === 'qwasm simd'), scalar = quant.find((r) => r.case === c && r.impl === 'qwasm scalar');
   return `| ${c.replace('quantize ', '')} | ${simd.gbps.toFixed(2)} | ${scalar.gbps.toFixed(2)} | ${(scalar.ms / simd.ms).toFixed(2)}× |`;
 })];
-const table = `Node ${bench.node}, one thread, ${bench.date.slice(0, 10)}; peer time / qwasm time (> 1 means qwasm is faster):\n\n${gemm.join('\n')}\n\n` +
+// Convolutions and whole models: ms per run and peer / qwasm ratios.
+const msOf = (suite, c, impl) => bench.rows.find((r) => r.suite === suite && r.case === c && r.impl.startsWith(impl))?.ms;
+const ms = (v) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+const rat = (peer, ours) => (Number.isFinite(peer) && Number.isFinite(ours) ? `${(peer / ours).toFixed(2)}×` : 'n/a');
+const convCases = [...new Set(bench.rows.filter((r) => r.suite === 'conv').map((r) => r.case))];
+const conv = ['| conv | qwasm int8 ms | vs ORT QLinearConv | vs ORT fp32 Conv | vs TF.js fp32 |', '| --- | --- | --- | --- | --- |',
+  ...convCases.map((c) => {
+    const q = msOf('conv', c, 'qwasm int8 conv (u8→u8)');
+    return `| ${c.replace(/^conv /, '')} | ${ms(q)} | ${rat(msOf('conv', c, 'ort-web QLinearConv'), q)} | ${rat(msOf('conv', c, 'ort-web fp32 Conv'), q)} | ${rat(msOf('conv', c, 'tfjs-wasm fp32'), q)} |`;
+  })];
+const modelCases = [...new Set(bench.rows.filter((r) => r.suite === 'models').map((r) => r.case))];
+const models = ['| model | qwasm fp32 ms | qwasm static int8 ms | qwasm dynamic int8 ms | ORT-web fp32 ms | ORT-web QDQ int8 ms | static int8 vs ORT QDQ |', '| --- | --- | --- | --- | --- | --- | --- |',
+  ...modelCases.map((c) => {
+    const st = msOf('models', c, 'qwasm static int8');
+    return `| ${c} | ${ms(msOf('models', c, 'qwasm fp32'))} | ${ms(st)} | ${ms(msOf('models', c, 'qwasm dynamic int8'))} | ${ms(msOf('models', c, 'onnxruntime-web fp32'))} | ${ms(msOf('models', c, 'onnxruntime-web QDQ int8'))} | ${rat(msOf('models', c, 'onnxruntime-web QDQ int8'), st)} |`;
+  })];
+const table = `Node ${bench.node}, one thread, ${bench.date.slice(0, 10)}, best of ${bench.bestOf ?? 1} runs per row; peer time / qwasm time (> 1 means qwasm is faster):\n\n${gemm.join('\n')}\n\n` +
+  (convCases.length ? `Convolutions (uint8 in, uint8 out, ONNX QLinearConv semantics):\n\n${conv.join('\n')}\n\n` : '') +
+  (modelCases.length ? `Whole sample models (\`bench/suites/models.mjs\`; static int8 runs its layers in integers):\n\n${models.join('\n')}\n\n` : '') +
   `Tensor quantization through \`qw.quantize\` (GB/s of float32 input, including the copies in and out of the wasm heap):\n\n${qt.join('\n')}`;
 const readme = new URL('../README.md', import.meta.url);
 const text = readFileSync(readme, 'utf8');
