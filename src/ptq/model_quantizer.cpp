@@ -299,7 +299,13 @@ std::map<std::string, std::pair<float, float>> calibrate(const Executor& fp32, c
 // Output SQNR of every layer and of the model, on up to 8 calibration inputs.
 void evaluate(const Executor& fp32, PtqResult& r, const std::vector<Feeds>& calibration) {
   if (calibration.empty()) return;
+  // The model's outputs as users run it (integer layers); per-layer outputs
+  // from the same graph run op by op, where every layer's output keeps its
+  // name (fusion folds Conv -> Relu -> MaxPool -> Q into one value).
   Executor q(r.model);
+  graph::ExecutorOptions asWritten;
+  asWritten.integerLayers = false;
+  Executor qdq(r.model, asWritten);
   std::map<std::string, std::pair<double, double>> layerSums;  // output name -> (signal, noise)
   double signal = 0, noise = 0;
   const size_t n = std::min<size_t>(calibration.size(), 8);
@@ -307,7 +313,8 @@ void evaluate(const Executor& fp32, PtqResult& r, const std::vector<Feeds>& cali
   for (const Node& node : fp32.plan()) outputOf[node.name] = node.outputs.empty() ? "" : node.outputs[0];
   for (size_t b = 0; b < n; ++b) {
     auto ref = fp32.run(calibration[b], true);
-    auto got = q.run(calibration[b], true);
+    auto got = q.run(calibration[b], false);
+    auto layerGot = qdq.run(calibration[b], true);
     auto accumulate = [](const Tensor& a, const Tensor& c, double& s, double& e) {
       if (a.type != ElemType::Float || c.type != ElemType::Float || a.size() != c.size()) return;
       for (int64_t i = 0; i < a.size(); ++i) {
@@ -318,7 +325,7 @@ void evaluate(const Executor& fp32, PtqResult& r, const std::vector<Feeds>& cali
     };
     for (const auto& layer : r.layers) {
       const std::string& out = outputOf[layer.node];
-      if (ref.count(out) && got.count(out)) accumulate(ref.at(out), got.at(out), layerSums[out].first, layerSums[out].second);
+      if (ref.count(out) && layerGot.count(out)) accumulate(ref.at(out), layerGot.at(out), layerSums[out].first, layerSums[out].second);
     }
     for (const auto& io : fp32.outputs()) accumulate(ref.at(io.name), got.at(io.name), signal, noise);
   }

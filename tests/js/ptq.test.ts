@@ -53,6 +53,7 @@ describe.each(['mlp_gelu', 'cnn_bn'])('%s', (name) => {
     expect(r.outputSqnrDb).toBeGreaterThan(30);
     expect(Object.keys(r.activationRanges).length).toBeGreaterThan(0);
     for (const l of r.layers) expect(l.weightSqnrDb).toBeGreaterThan(35);
+    for (const l of r.layers) expect(l.outputSqnrDb).toBeGreaterThan(20);  // measured on each layer's own output
     // Every quantized layer runs in integers (fused requantize + ReLU).
     expect(r.integerLayers).toBe(r.layers.length);
 
