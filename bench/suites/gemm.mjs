@@ -3,7 +3,8 @@
 // MatMulNBits) vs TF.js wasm (matMul), single thread, same process. With the
 // bench kernel module built (bash bench/lib/build-kernel-bench.sh), also the
 // static int8 GEMM (uint8 → uint8, QLinearMatMul semantics) vs ORT's
-// QLinearMatMul, and whether their outputs are identical.
+// QLinearMatMul, and whether their outputs are identical. The contenders of
+// a shape are timed interleaved (run.mjs timeAll), so drift hits them alike.
 import { loadKernelBench } from '../lib/kernel-bench.mjs';
 import { TYPES, attrInt, model, node, tensor, valueInfo } from '../lib/onnx-builder.mjs';
 
@@ -87,20 +88,21 @@ function staticParams(K) {
 
 export default {
   name: 'gemm',
-  async run({ qw, report, peers, time }) {
+  async run({ qw, report, peers, timeAll }) {
     const kb = await loadKernelBench();
     for (const { M, K, N } of SHAPES) {
       const w = normal(N * K, 1), x = normal(M * K, 2);
       const ops = 2 * M * N * K;
       const caseName = `M=${M} K=${K} N=${N}`;
-      const rec = (impl, ms) => report({ suite: 'gemm', case: caseName, impl, ms, gops: ops / ms / 1e6 });
+      const rec = (impl, ms, error) => report({ suite: 'gemm', case: caseName, impl, ms, gops: ops / ms / 1e6, ...(error ? { error } : {}) });
+      // Every contender of the case is set up first, then timed interleaved.
+      const entries = [], cleanup = [];
       for (const dtype of ['fp32', 'int8', 'int4']) {
         const lin = qw.createLinear(w, { shape: [N, K], dtype, groupSize: 32 });
-        rec(`qwasm ${dtype}`, await time(() => lin.forward(x, M)));
-        lin.dispose();
+        entries.push([`qwasm ${dtype}`, () => lin.forward(x, M)]);
+        cleanup.push(() => lin.dispose());
       }
-      let models = null;
-      if (peers.ort || kb) models = ortModels(K, N, w);
+      const models = peers.ort || kb ? ortModels(K, N, w) : null;
       const st = staticParams(K);
       const xq = Uint8Array.from(x, (v) => Math.max(0, Math.min(255, Math.round(v / st.xScale) + st.xZero)));
       let ours = null;
@@ -109,37 +111,32 @@ export default {
         for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wnk[n * K + k] = models.wq8[k * N + n];
         const h = kb.gemmCreate(wnk, N, K, models.colScale, new Int32Array(N));
         const pa = kb.put(xq), py = kb.alloc(M * N);
-        rec('qwasm int8 static (u8→u8)', await time(() => kb.gemmRun(h, pa, M, 1, st.xScale, st.xZero, py, 'u8', st.yScale, st.yZero)));
+        const run = () => kb.gemmRun(h, pa, M, 1, st.xScale, st.xZero, py, 'u8', st.yScale, st.yZero);
+        run();
         ours = kb.view(Uint8Array, py, M * N).slice();
-        kb.free(pa);
-        kb.free(py);
-        kb.gemmFree(h);
+        entries.push(['qwasm int8 static (u8→u8)', run]);
+        cleanup.push(() => { kb.free(pa); kb.free(py); kb.gemmFree(h); });
       }
       if (peers.ort) {
-        try {
-          const sess = await peers.ort.InferenceSession.create(models.qlinear, { executionProviders: ['wasm'] });
-          const feed = { x: new peers.ort.Tensor('uint8', xq, [M, K]) };
-          if (ours) {
-            const y = (await sess.run(feed)).y.data;
-            let diff = 0;
-            for (let i = 0; i < y.length; i++) if (y[i] !== ours[i]) diff++;
-            console.log(`  ${caseName}: qwasm vs ORT QLinearMatMul outputs: ${diff} of ${y.length} differ`);
-          }
-          rec('ort-web QLinearMatMul (u8→u8)', await time(() => sess.run(feed)));
-          await sess.release();
-        } catch (e) {
-          report({ suite: 'gemm', case: caseName, impl: 'ort-web QLinearMatMul (u8→u8)', ms: NaN, error: String(e.message ?? e).slice(0, 120) });
-        }
-      }
-      if (peers.ort) {
-        for (const [impl, bytes] of [['ort-web fp32 MatMul', models.fp32], ['ort-web int8 DynQ+MatMulInteger', models.int8], ['ort-web int4 MatMulNBits', models.nbits]]) {
+        const xf = new peers.ort.Tensor('float32', x, [M, K]);
+        for (const [impl, bytes, feed] of [
+          ['ort-web QLinearMatMul (u8→u8)', models.qlinear, { x: new peers.ort.Tensor('uint8', xq, [M, K]) }],
+          ['ort-web fp32 MatMul', models.fp32, { x: xf }],
+          ['ort-web int8 DynQ+MatMulInteger', models.int8, { x: xf }],
+          ['ort-web int4 MatMulNBits', models.nbits, { x: xf }],
+        ]) {
           try {
             const sess = await peers.ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-            const feed = { x: new peers.ort.Tensor('float32', x, [M, K]) };
-            rec(impl, await time(() => sess.run(feed)));
-            await sess.release();
+            if (ours && impl.includes('QLinearMatMul')) {
+              const y = (await sess.run(feed)).y.data;
+              let diff = 0;
+              for (let i = 0; i < y.length; i++) if (y[i] !== ours[i]) diff++;
+              console.log(`  ${caseName}: qwasm vs ORT QLinearMatMul outputs: ${diff} of ${y.length} differ`);
+            }
+            entries.push([impl, () => sess.run(feed)]);
+            cleanup.push(() => sess.release());
           } catch (e) {
-            report({ suite: 'gemm', case: caseName, impl, ms: NaN, error: String(e.message ?? e).slice(0, 120) });
+            rec(impl, NaN, String(e.message ?? e).slice(0, 120));
           }
         }
       }
@@ -149,10 +146,12 @@ export default {
         const wkn = new Float32Array(K * N);
         for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wkn[k * N + n] = w[n * K + k];
         const tw = tf.tensor2d(wkn, [K, N]), tx = tf.tensor2d(x, [M, K]);
-        rec('tfjs-wasm fp32 matMul', await time(() => { const y = tf.matMul(tx, tw); y.dataSync(); y.dispose(); }));
-        tw.dispose();
-        tx.dispose();
+        entries.push(['tfjs-wasm fp32 matMul', () => { const y = tf.matMul(tx, tw); y.dataSync(); y.dispose(); }]);
+        cleanup.push(() => { tw.dispose(); tx.dispose(); });
       }
+      const times = await timeAll(entries, { minMs: 600 });
+      for (const [impl] of entries) rec(impl, times.get(impl));
+      for (const c of cleanup) await c();
     }
   },
 };

@@ -331,6 +331,9 @@ TEST(FGemm, PackedF32EqualsReferenceBitExactly) {
   };
   for (size_t x : kAwkward)
     for (size_t o1 : {1, 8, 17}) for (size_t o2 : {3, 65}) { check(x, o1, o2); check(o1, x, o2); check(o2, o1, x); }
+  // Several K blocks (256 each) with a remainder, several panel chunks, row remainders.
+  check(7, 131, 600);
+  check(6, 17, 513);
 }
 
 }  // namespace
