@@ -1,14 +1,14 @@
 // Whole models: the sample CNN and MLP in float32 and statically quantized to
 // int8 (our integer layers: fused requantize + ReLU, no dequantize between
 // layers) and dynamically quantized, next to onnxruntime-web running the float model and our exported
-// QDQ model, single thread, batch 1 and 64.
+// QDQ model, single thread, batch 1 and 64, timed interleaved.
 import { readFileSync } from 'node:fs';
 
 const MODELS = ['cnn_bn', 'mlp_gelu'];
 
 export default {
   name: 'models',
-  async run({ qw, report, peers, time }) {
+  async run({ qw, report, peers, timeAll }) {
     const images = readFileSync(new URL('../../tests/data/mnist/test-images.u8', import.meta.url));
     const digits = (n, from = 0) => Float32Array.from(images.subarray(from * 784, (from + n) * 784), (v) => v / 255);
     const calibration = [0, 1, 2, 3].map((b) => ({ input: { data: digits(64, 1000 + 64 * b), shape: [64, 784] } }));
@@ -27,14 +27,18 @@ export default {
         const x = digits(batch);
         const c = `${name} batch ${batch}`;
         const feeds = { input: { data: x, shape: [batch, 784] } };
-        report({ suite: 'models', case: c, impl: 'qwasm fp32', ms: await time(() => fp32.run(feeds)) });
-        report({ suite: 'models', case: c, impl: `qwasm static int8 (${int8.report.integerLayers} integer layers)`, ms: await time(() => int8.run(feeds)) });
-        report({ suite: 'models', case: c, impl: `qwasm dynamic int8 (${dyn.report.integerLayers} integer layers)`, ms: await time(() => dyn.run(feeds)) });
+        const entries = [
+          ['qwasm fp32', () => fp32.run(feeds)],
+          [`qwasm static int8 (${int8.report.integerLayers} integer layers)`, () => int8.run(feeds)],
+          [`qwasm dynamic int8 (${dyn.report.integerLayers} integer layers)`, () => dyn.run(feeds)],
+        ];
         if (peers.ort) {
           const t = new peers.ort.Tensor('float32', x, [batch, 784]);
-          report({ suite: 'models', case: c, impl: 'onnxruntime-web fp32', ms: await time(() => sessions.fp32.run({ input: t })) });
-          report({ suite: 'models', case: c, impl: 'onnxruntime-web QDQ int8', ms: await time(() => sessions.qdq.run({ input: t })) });
+          entries.push(['onnxruntime-web fp32', () => sessions.fp32.run({ input: t })]);
+          entries.push(['onnxruntime-web QDQ int8', () => sessions.qdq.run({ input: t })]);
         }
+        const times = await timeAll(entries);
+        for (const [impl] of entries) report({ suite: 'models', case: c, impl, ms: times.get(impl) });
       }
       int8.dispose();
       dyn.dispose();

@@ -11,6 +11,7 @@
 #include "graph/conv_geometry.h"
 #include "graph/matmul.h"
 #include "kernels/fgemm/fgemm.h"
+#include "kernels/pool/maxpool.h"
 #include "graph/op_registry.h"
 
 namespace qwasm::graph {
@@ -63,34 +64,28 @@ void convOp(OpContext& c) {
   c.outputs[0] = std::move(y);
 }
 
-// Max pooling also runs on uint8/int8 codes (integer-fused QDQ graphs:
-// quantization is monotone, so pooling codes equals quantizing the pool).
-template <class T>
-void poolPlanes(const T* px, T* py, int64_t planes, int64_t H, int64_t W, const Window& w, bool isMax, bool countPad) {
+// Average pooling (max pooling runs kernels::maxpool2d, also on the
+// uint8/int8 codes of integer-fused QDQ graphs).
+void averagePlanes(const float* px, float* py, int64_t planes, int64_t H, int64_t W, const Window& w, bool countPad) {
   for (int64_t nc = 0; nc < planes; ++nc) {
-    const T* plane = px + nc * H * W;
+    const float* plane = px + nc * H * W;
     for (int64_t oy = 0; oy < w.oh; ++oy) {
       for (int64_t ox = 0; ox < w.ow; ++ox) {
-        float acc = isMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+        float acc = 0.0f;
         int64_t count = 0;
         for (int64_t i = 0; i < w.kh; ++i) {
           const int64_t iy = oy * w.sh - w.padTop + i * w.dh;
           for (int64_t j = 0; j < w.kw; ++j) {
             const int64_t ix = ox * w.sw - w.padLeft + j * w.dw;
-            const bool inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-            if (inside) {
-              const float v = static_cast<float>(plane[iy * W + ix]);
-              acc = isMax ? std::max(acc, v) : acc + v;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+              acc += plane[iy * W + ix];
               ++count;
             } else if (countPad && iy < H + w.padBottom && ix < W + w.padRight) {
               ++count;
             }
           }
         }
-        if constexpr (!std::is_same_v<T, float>) {
-          if (count == 0) acc = 0.0f;  // a window entirely in the padding
-        }
-        py[(nc * w.oh + oy) * w.ow + ox] = static_cast<T>(isMax ? acc : (count ? acc / static_cast<float>(count) : 0.0f));
+        py[(nc * w.oh + oy) * w.ow + ox] = count ? acc / static_cast<float>(count) : 0.0f;
       }
     }
   }
@@ -108,11 +103,21 @@ void poolOp(OpContext& c, bool isMax) {
   const Window w = convWindow(c, H, W, ks[0], ks[1], is1d);
   const bool countPad = c.node.attrInt("count_include_pad", 0) != 0;
   Tensor y(x.type, is1d ? Shape{N, C, w.ow} : Shape{N, C, w.oh, w.ow});
-  switch (x.type) {
-    case ElemType::UInt8: poolPlanes(x.data<uint8_t>(), y.data<uint8_t>(), N * C, H, W, w, isMax, countPad); break;
-    case ElemType::Int8: poolPlanes(x.data<int8_t>(), y.data<int8_t>(), N * C, H, W, w, isMax, countPad); break;
-    default: poolPlanes(x.data<float>(), y.data<float>(), N * C, H, W, w, isMax, countPad); break;
+  if (isMax) {
+    kernels::PoolWindow pw;
+    pw.kh = static_cast<size_t>(w.kh), pw.kw = static_cast<size_t>(w.kw), pw.sh = static_cast<size_t>(w.sh), pw.sw = static_cast<size_t>(w.sw);
+    pw.dh = static_cast<size_t>(w.dh), pw.dw = static_cast<size_t>(w.dw), pw.padTop = static_cast<size_t>(w.padTop), pw.padLeft = static_cast<size_t>(w.padLeft);
+    pw.oh = static_cast<size_t>(w.oh), pw.ow = static_cast<size_t>(w.ow);
+    const size_t planes = static_cast<size_t>(N * C), h = static_cast<size_t>(H), wd = static_cast<size_t>(W);
+    switch (x.type) {
+      case ElemType::UInt8: kernels::maxpool2d(x.data<uint8_t>(), y.data<uint8_t>(), planes, h, wd, pw); break;
+      case ElemType::Int8: kernels::maxpool2d(x.data<int8_t>(), y.data<int8_t>(), planes, h, wd, pw); break;
+      default: kernels::maxpool2d(x.data<float>(), y.data<float>(), planes, h, wd, pw); break;
+    }
+    c.outputs[0] = std::move(y);
+    return;
   }
+  averagePlanes(x.data<float>(), y.data<float>(), N * C, H, W, w, countPad);
   c.outputs[0] = std::move(y);
 }
 
