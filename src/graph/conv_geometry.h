@@ -40,27 +40,4 @@ void im2col(const Window& w, int64_t channels, int64_t H, int64_t W, PlaneFn pla
   }
 }
 
-// The transpose of im2col: one row per output position holding its
-// (channel, ki, kj) window — the activation matrix of a GEMM against [M, K]
-// weights.
-template <class T, class PlaneFn>
-void im2row(const Window& w, int64_t channels, int64_t H, int64_t W, PlaneFn plane, T padValue, T* rows) {
-  const int64_t K = channels * w.kh * w.kw;
-  for (int64_t oy = 0; oy < w.oh; ++oy) {
-    for (int64_t ox = 0; ox < w.ow; ++ox) {
-      T* row = rows + (oy * w.ow + ox) * K;
-      for (int64_t cc = 0; cc < channels; ++cc) {
-        const T* src = plane(cc);
-        for (int64_t i = 0; i < w.kh; ++i) {
-          const int64_t iy = oy * w.sh - w.padTop + i * w.dh;
-          for (int64_t j = 0; j < w.kw; ++j) {
-            const int64_t ix = ox * w.sw - w.padLeft + j * w.dw;
-            *row++ = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? src[iy * W + ix] : padValue;
-          }
-        }
-      }
-    }
-  }
-}
-
 }  // namespace qwasm::graph

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/fconv/fconv.h"
 #include "kernels/qconv/qconv.h"
 
 namespace qwasm::kernels {
@@ -53,6 +54,8 @@ std::vector<Case> geometries() {
       {"depthwise multiplier 2", shape(8, 9, 9, 16, 3, 1, 1, 1, 8)},
       {"1x1 on 1x1 image", shape(64, 1, 1, 63, 1)},
       {"3x3 batch 2", shape(4, 6, 7, 5, 3, 1, 1), 2},
+      {"3x3 padded wide (panels of one run)", shape(3, 5, 43, 9, 3, 1, 1)},
+      {"3x3 stride 2 wide", shape(2, 6, 70, 5, 3, 2, 1)},
   };
   QConvShape asym = shape(6, 8, 11, 10, 3, 2, 0);
   asym.kw = 2; asym.sw = 1; asym.padTop = 2; asym.padLeft = 0; asym.padBottom = 1; asym.padRight = 3; asym.dw = 3;
@@ -145,6 +148,24 @@ TEST(QConv, EveryGeometryMatchesNaiveDirectConvolutionExactly) {
           ASSERT_EQ(y, r) << c.name;
         }
       }
+}
+
+TEST(FConv, EveryGeometryMatchesDirectConvolutionBitExactly) {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> nd;
+  for (const Case& c : geometries())
+    for (bool withBias : {true, false}) {
+      const QConvShape& s = c.s;
+      std::vector<float> x(c.batch * s.C * s.H * s.W), w(s.OC * s.reduction()), b(s.OC);
+      for (auto& v : x) v = nd(rng);
+      for (auto& v : w) v = nd(rng);
+      for (auto& v : b) v = nd(rng);
+      const size_t n = c.batch * s.OC * s.outH() * s.outW();
+      std::vector<float> y(n, 7.0f), r(n, -7.0f);
+      fconv2d(x.data(), c.batch, w.data(), withBias ? b.data() : nullptr, s, y.data());
+      fconv2d_ref(x.data(), c.batch, w.data(), withBias ? b.data() : nullptr, s, r.data());
+      ASSERT_EQ(y, r) << c.name;
+    }
 }
 
 TEST(QConv, ExtremeInputsDoNotOverflow) {

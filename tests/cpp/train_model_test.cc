@@ -24,7 +24,7 @@
 namespace qwasm::train {
 namespace {
 
-// The executor's fp32 Conv/MatMul (im2row + packed SIMD GEMM) and the training
+// The executor's fp32 Conv/MatMul (position panels + packed SIMD GEMM) and the training
 // engine's layers sum in different orders: logits of magnitude ~10 differ by
 // ~1e-5 in wasm. Conversion exactness is checked on the weights (bit for bit).
 constexpr double kFloatOrderTolerance = 1e-4;

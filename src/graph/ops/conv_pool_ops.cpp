@@ -1,6 +1,6 @@
-// Conv (2-D NCHW: groups, strides, pads, dilations, auto_pad) via im2col +
-// matmul, pooling, and BatchNormalization (inference form). 1-D convs are
-// handled as 2-D with height 1.
+// Conv (2-D NCHW: groups, strides, pads, dilations, auto_pad) on
+// kernels::fconv2d, pooling, and BatchNormalization (inference form). 1-D
+// convs are handled as 2-D with height 1.
 #include <algorithm>
 #include <type_traits>
 #include <cmath>
@@ -9,8 +9,7 @@
 #include <vector>
 
 #include "graph/conv_geometry.h"
-#include "graph/matmul.h"
-#include "kernels/fgemm/fgemm.h"
+#include "kernels/fconv/fconv.h"
 #include "kernels/pool/maxpool.h"
 #include "graph/op_registry.h"
 
@@ -34,7 +33,6 @@ void convOp(OpContext& c) {
     c.fail("channels do not match groups: X has " + std::to_string(C) + " channels, W " + shapeString(wt.shape) + ", group=" + std::to_string(groups));
   }
   const Window w = convWindow(c, H, W, kh, kw, is1d);
-  const int64_t Mg = M / groups, K = Cg * kh * kw, P = w.oh * w.ow;
   Shape outShape = is1d ? Shape{N, M, w.ow} : Shape{N, M, w.oh, w.ow};
   Tensor y(ElemType::Float, outShape);
   const float* bias = nullptr;
@@ -43,24 +41,14 @@ void convOp(OpContext& c) {
     if (b.size() != M) c.fail("bias has " + std::to_string(b.size()) + " values, expected " + std::to_string(M));
     bias = b.data<float>();
   }
-  const float* px = x.data<float>();
-  const float* pw = wt.data<float>();
-  float* py = y.data<float>();
-  // im2row (one row of K values per output position) times the group's
-  // weights packed once per call for the SIMD fp32 GEMM (bias fused), then
-  // [P, Mg] -> the NCHW planes. Packing costs K·Mg, the GEMM P·K·Mg per image.
-  std::vector<float> rows(static_cast<size_t>(P * K)), out(static_cast<size_t>(P * Mg));
-  for (int64_t g = 0; g < groups; ++g) {
-    const kernels::FPackedWeights packed =
-        kernels::packFWeights(pw + g * Mg * K, static_cast<size_t>(Mg), static_cast<size_t>(K), bias ? bias + g * Mg : nullptr);
-    for (int64_t n = 0; n < N; ++n) {
-      im2row<float>(w, Cg, H, W, [&](int64_t cc) { return px + ((n * C) + g * Cg + cc) * H * W; }, 0.0f, rows.data());
-      kernels::fgemm(rows.data(), static_cast<size_t>(P), packed, out.data());
-      float* dst = py + (n * M + g * Mg) * P;
-      for (int64_t p = 0; p < P; ++p)
-        for (int64_t m = 0; m < Mg; ++m) dst[m * P + p] = out[static_cast<size_t>(p * Mg + m)];
-    }
-  }
+  kernels::QConvShape shape;
+  shape.C = static_cast<size_t>(C), shape.H = static_cast<size_t>(H), shape.W = static_cast<size_t>(W);
+  shape.OC = static_cast<size_t>(M), shape.kh = static_cast<size_t>(kh), shape.kw = static_cast<size_t>(kw);
+  shape.sh = static_cast<size_t>(w.sh), shape.sw = static_cast<size_t>(w.sw), shape.dh = static_cast<size_t>(w.dh), shape.dw = static_cast<size_t>(w.dw);
+  shape.padTop = static_cast<size_t>(w.padTop), shape.padLeft = static_cast<size_t>(w.padLeft);
+  shape.padBottom = static_cast<size_t>(w.padBottom), shape.padRight = static_cast<size_t>(w.padRight);
+  shape.groups = static_cast<size_t>(groups);
+  kernels::fconv2d(x.data<float>(), static_cast<size_t>(N), wt.data<float>(), bias, shape, y.data<float>());
   c.outputs[0] = std::move(y);
 }
 

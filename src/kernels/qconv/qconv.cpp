@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/qconv/im2col_panel.h"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -73,51 +74,34 @@ void im2colPanels(const T* x, const QConvShape& s, size_t g, T zp, size_t Kp, T*
     }
     return;
   }
-  // Per panel: gather the 8 positions of every k into tmp [Kp][8] (one 8-byte
-  // copy when the 8 positions lie in one output row, stride 1, window inside
-  // the image), then interleave k-pairs into the panel.
-  std::vector<T> tmp(Kp * 8, T(0));
-  const ptrdiff_t H = static_cast<ptrdiff_t>(s.H), W = static_cast<ptrdiff_t>(s.W);
-  for (size_t q = 0; q < nPanels; ++q) {
-    const size_t p0 = q * 8;
-    ptrdiff_t iy0[8], ix0[8];
-    for (size_t l = 0; l < 8; ++l) {
-      const size_t p = std::min(p0 + l, P - 1);
-      iy0[l] = static_cast<ptrdiff_t>((p / OW) * s.sh) - static_cast<ptrdiff_t>(s.padTop);
-      ix0[l] = static_cast<ptrdiff_t>((p % OW) * s.sw) - static_cast<ptrdiff_t>(s.padLeft);
-    }
-    const bool run = p0 + 8 <= P && iy0[0] == iy0[7] && s.sw == 1;  // 8 consecutive columns of one output row
-    size_t k = 0;
-    for (size_t c = 0; c < Cg; ++c) {
-      const T* plane = xg + c * HW;
-      for (size_t i = 0; i < s.kh; ++i)
-        for (size_t j = 0; j < s.kw; ++j, ++k) {
-          T* dst = tmp.data() + k * 8;
-          const ptrdiff_t dy = static_cast<ptrdiff_t>(i * s.dh), dx = static_cast<ptrdiff_t>(j * s.dw);
-          const ptrdiff_t iy = iy0[0] + dy;
-          if (run && iy >= 0 && iy < H && ix0[0] + dx >= 0 && ix0[7] + dx < W) {
-            std::memcpy(dst, plane + iy * W + ix0[0] + dx, 8 * sizeof(T));
-            continue;
-          }
-          for (size_t l = 0; l < 8; ++l) {
-            const ptrdiff_t y = iy0[l] + dy, x = ix0[l] + dx;
-            dst[l] = (p0 + l < P && y >= 0 && y < H && x >= 0 && x < W) ? plane[y * W + x] : zp;
-          }
-        }
-    }
-    T* panel = panels + q * Kp * 8;
-    for (size_t kp = 0; kp < Kp / 2; ++kp) {
-      const T* r0 = tmp.data() + 2 * kp * 8;
+  // Rows r0 (k) and r1 (k + 1) of 8 positions interleaved into one k-pair.
+  const auto interleave = [](const T* r0, const T* r1, T* dst) {
 #if defined(__wasm_simd128__)
-      wasm_v128_store(panel + kp * 16, wasm_i8x16_shuffle(wasm_v128_load64_zero(r0), wasm_v128_load64_zero(r0 + 8), 0, 16, 1, 17, 2, 18, 3, 19, 4,
-                                                          20, 5, 21, 6, 22, 7, 23));
+    wasm_v128_store(dst, wasm_i8x16_shuffle(wasm_v128_load64_zero(r0), wasm_v128_load64_zero(r1), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
 #else
-      for (size_t l = 0; l < 8; ++l) {
-        panel[kp * 16 + l * 2] = r0[l];
-        panel[kp * 16 + l * 2 + 1] = r0[8 + l];
-      }
-#endif
+    for (size_t l = 0; l < 8; ++l) {
+      dst[l * 2] = r0[l];
+      dst[l * 2 + 1] = r1[l];
     }
+#endif
+  };
+  const T zeros[8] = {};
+  if (OW < 32) {
+    // Narrow outputs: the whole im2col matrix row by row, then 8 values per k.
+    const size_t Pp = nPanels * 8;
+    std::vector<T> col(K * Pp);
+    im2colRows(xg, s, zp, col.data(), Pp);
+    for (size_t q = 0; q < nPanels; ++q)
+      for (size_t kp = 0; kp < Kp / 2; ++kp)
+        interleave(col.data() + 2 * kp * Pp + q * 8, 2 * kp + 1 < K ? col.data() + (2 * kp + 1) * Pp + q * 8 : zeros, panels + q * Kp * 8 + kp * 16);
+    return;
+  }
+  // Wide outputs: per panel, the windows of its 8 positions into tmp
+  // [Kp][8] (row K stays 0), then the k-pairs interleaved into the panel.
+  std::vector<T> tmp(Kp * 8, T(0));
+  for (size_t q = 0; q < nPanels; ++q) {
+    gatherPanel8(xg, s, q * 8, zp, tmp.data());
+    for (size_t kp = 0; kp < Kp / 2; ++kp) interleave(tmp.data() + 2 * kp * 8, tmp.data() + 2 * kp * 8 + 8, panels + q * Kp * 8 + kp * 16);
   }
 }
 
