@@ -67,7 +67,7 @@ function ortModels(q) {
 
 export default {
   name: 'conv',
-  async run({ report, peers, time }) {
+  async run({ report, peers, timeAll }) {
     const kb = await loadKernelBench();
     if (!kb) console.warn('conv: build/kernel-bench/kernel_bench.cjs missing (bash bench/lib/build-kernel-bench.sh); qwasm rows skipped');
     for (const sh of SHAPES) {
@@ -75,17 +75,19 @@ export default {
       const caseName = `conv ${q.name}`;
       const rec = (impl, ms, extra = {}) => report({ suite: 'conv', case: caseName, impl, ms, gops: q.ops / ms / 1e6, ...extra });
       const outLen = q.OC * q.OH * q.OW;
+      // Every contender of the shape is set up first, then timed interleaved.
+      const entries = [], cleanup = [], extras = {};
       let ours = null;
       if (kb) {
         const h = kb.convCreate({ C: q.C, H: q.H, W: q.W, OC: q.OC, kh: q.k, kw: q.k, sh: q.s, sw: q.s, dh: q.d, dw: q.d, pads: [q.p, q.p, q.p, q.p], groups: q.g },
           q.w, q.wScale, q.bias);
         const px = kb.put(q.x), py = kb.alloc(outLen * 4);
-        rec('qwasm int8 conv (u8→u8)', await time(() => kb.convRun(h, px, 1, q.xScale, q.xZero, py, 'u8', q.yScale, q.yZero)));
+        const runU8 = () => kb.convRun(h, px, 1, q.xScale, q.xZero, py, 'u8', q.yScale, q.yZero);
+        runU8();
         ours = kb.view(Uint8Array, py, outLen).slice();
-        rec('qwasm int8 conv (u8→f32)', await time(() => kb.convRun(h, px, 1, q.xScale, q.xZero, py, 'f32', 1, 0)));
-        kb.free(px);
-        kb.free(py);
-        kb.convFree(h);
+        entries.push(['qwasm int8 conv (u8→u8)', runU8]);
+        entries.push(['qwasm int8 conv (u8→f32)', () => kb.convRun(h, px, 1, q.xScale, q.xZero, py, 'f32', 1, 0)]);
+        cleanup.push(() => { kb.free(px); kb.free(py); kb.convFree(h); });
       }
       const m = ortModels(q);
       if (peers.ort) {
@@ -96,16 +98,15 @@ export default {
           try {
             const sess = await peers.ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
             const f = { x: feed() };
-            const extra = {};
             if (impl === 'ort-web QLinearConv' && ours) {
               const y = (await sess.run(f)).y.data;
               let diff = 0, maxDiff = 0;
               for (let i = 0; i < outLen; i++) { const e = Math.abs(y[i] - ours[i]); if (e) diff++; maxDiff = Math.max(maxDiff, e); }
-              extra.mismatches = diff;
+              extras[impl] = { mismatches: diff };
               console.log(`  ${caseName}: qwasm vs ORT QLinearConv outputs: ${diff} of ${outLen} differ (max |Δ| ${maxDiff})`);
             }
-            rec(impl, await time(() => sess.run(f)), extra);
-            await sess.release();
+            entries.push([impl, () => sess.run(f)]);
+            cleanup.push(() => sess.release());
           } catch (e) {
             report({ suite: 'conv', case: caseName, impl, ms: NaN, error: String(e.message ?? e).slice(0, 120) });
           }
@@ -130,13 +131,16 @@ export default {
           run = () => tf.depthwiseConv2d(tx, tw, q.s, pad, 'NHWC', q.d);
         }
         try {
-          rec('tfjs-wasm fp32 conv2d (NHWC)', await time(() => { const y = run(); y.dataSync(); y.dispose(); }));
+          run().dispose();
+          entries.push(['tfjs-wasm fp32 conv2d (NHWC)', () => { const y = run(); y.dataSync(); y.dispose(); }]);
         } catch (e) {
           report({ suite: 'conv', case: caseName, impl: 'tfjs-wasm fp32 conv2d (NHWC)', ms: NaN, error: String(e.message ?? e).slice(0, 120) });
         }
-        tw.dispose();
-        tx.dispose();
+        cleanup.push(() => { tw.dispose(); tx.dispose(); });
       }
+      const times = await timeAll(entries, { minMs: 400 });
+      for (const [impl] of entries) rec(impl, times.get(impl), extras[impl]);
+      for (const c of cleanup) await c();
     }
   },
 };

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "kernels/qconv/qconv.h"
@@ -26,6 +27,22 @@
 #endif
 
 namespace qwasm::kernels {
+
+#if defined(__wasm_simd128__)
+// out[l] = src[2l], l < 8, reading src[0 .. 14] only (no load past the last tap).
+inline void stride2Gather8(uint8_t* out, const uint8_t* src) {
+  const v128_t a = wasm_v128_load64_zero(src), b = wasm_v128_load64_zero(src + 7);  // b[l] = src[7 + l]
+  wasm_v128_store64_lane(out, wasm_i8x16_shuffle(a, b, 0, 2, 4, 6, 17, 19, 21, 23, 0, 0, 0, 0, 0, 0, 0, 0), 0);
+}
+inline void stride2Gather8(int8_t* out, const int8_t* src) {
+  stride2Gather8(reinterpret_cast<uint8_t*>(out), reinterpret_cast<const uint8_t*>(src));
+}
+inline void stride2Gather8(float* out, const float* src) {
+  const v128_t a = wasm_v128_load(src), b = wasm_v128_load(src + 4), c = wasm_v128_load(src + 8), d = wasm_v128_load(src + 11);
+  wasm_v128_store(out, wasm_i32x4_shuffle(a, b, 0, 2, 4, 6));
+  wasm_v128_store(out + 4, wasm_i32x4_shuffle(c, d, 0, 2, 5, 7));  // c: src[8..11], d: src[11..14]
+}
+#endif
 
 template <class T>
 void gatherPanel8(const T* xg, const QConvShape& s, size_t p0, T pad, T* dst) {
@@ -67,6 +84,12 @@ void gatherPanel8(const T* xg, const QConvShape& s, size_t p0, T pad, T* dst) {
             }
             continue;
           }
+#if defined(__wasm_simd128__)
+          if (sw == 2 && run.len == 8 && x0 >= 0 && x0 + 14 < W) {  // 8 taps at stride 2: even lanes of 15 values
+            stride2Gather8(out, src + x0);
+            continue;
+          }
+#endif
           for (size_t l = 0; l < run.len; ++l) {
             const ptrdiff_t x = x0 + static_cast<ptrdiff_t>(l) * sw;
             out[l] = x >= 0 && x < W ? src[x] : pad;
