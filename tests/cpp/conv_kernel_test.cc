@@ -63,6 +63,9 @@ std::vector<Case> geometries() {
   QConvShape dwAsym = asym;
   dwAsym.C = dwAsym.OC = dwAsym.groups = 6;
   cs.push_back({"depthwise asymmetric", dwAsym});
+  QConvShape dwEven = shape(5, 9, 23, 5, 1, 1, 0, 1, 5);  // taps in pairs, even kw
+  dwEven.kh = 2; dwEven.kw = 4; dwEven.sw = 2; dwEven.padLeft = 3; dwEven.padRight = 1; dwEven.padBottom = 1;
+  cs.push_back({"depthwise 2x4 stride (1, 2)", dwEven});
   return cs;
 }
 
