@@ -1,5 +1,5 @@
-// Linear layers y = x·Wᵀ: qwasm createLinear (fp32 / int8 dynamic / int4
-// per-group) vs onnxruntime-web (MatMul, DynamicQuantizeLinear+MatMulInteger,
+// Linear layers y = x·Wᵀ: qwasm createLinear (fp32 / int8 dynamic / int4 and
+// uint4 per-group 32) vs onnxruntime-web (MatMul, DynamicQuantizeLinear+MatMulInteger,
 // MatMulNBits) vs TF.js wasm (matMul), single thread, same process. With the
 // bench kernel module built (bash bench/lib/build-kernel-bench.sh), also the
 // static int8 GEMM (uint8 → uint8, QLinearMatMul semantics) vs ORT's
@@ -97,7 +97,7 @@ export default {
       const rec = (impl, ms, error) => report({ suite: 'gemm', case: caseName, impl, ms, gops: ops / ms / 1e6, ...(error ? { error } : {}) });
       // Every contender of the case is set up first, then timed interleaved.
       const entries = [], cleanup = [];
-      for (const dtype of ['fp32', 'int8', 'int4']) {
+      for (const dtype of ['fp32', 'int8', 'int4', 'uint4']) {
         const lin = qw.createLinear(w, { shape: [N, K], dtype, groupSize: 32 });
         entries.push([`qwasm ${dtype}`, () => lin.forward(x, M)]);
         cleanup.push(() => lin.dispose());

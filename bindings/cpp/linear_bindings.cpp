@@ -17,7 +17,8 @@ class LinearHandle {
       if (dtype == "fp32") kind = nn::LinearKind::F32;
       else if (dtype == "int8") kind = nn::LinearKind::Int8;
       else if (dtype == "int4") kind = nn::LinearKind::Int4;
-      else throwInvalidArgument("dtype: createLinear supports 'fp32', 'int8' and 'int4', got '" + dtype + "'");
+      else if (dtype == "uint4") kind = nn::LinearKind::UInt4;
+      else throwInvalidArgument("dtype: createLinear supports 'fp32', 'int8', 'int4' and 'uint4', got '" + dtype + "'");
       auto h = std::make_unique<LinearHandle>();
       h->lin = std::make_unique<nn::Linear>(reinterpret_cast<const float*>(w), static_cast<size_t>(n), static_cast<size_t>(k),
                                             bias ? reinterpret_cast<const float*>(bias) : nullptr, kind, static_cast<size_t>(groupSize));

@@ -20,11 +20,13 @@ export interface LinearOptions {
   bias?: Float32Array;
   /**
    * `'fp32'`; `'int8'` (per-output-channel weights, activations quantized
-   * per row at run time); `'int4'` (per-group weights along K, activations
-   * quantized per row to int8).
+   * per row at run time); `'int4'` (per-group symmetric weights along K,
+   * zero-point 8 in the stored codes) or `'uint4'` (per-group asymmetric
+   * weights: min/max scale and a zero-point in [0, 15] per group), both with
+   * activations quantized per row to int8 (weight-only, LLM style).
    */
-  dtype: 'fp32' | 'int8' | 'int4';
-  /** int4 group size along K (default 32). */
+  dtype: 'fp32' | 'int8' | 'int4' | 'uint4';
+  /** int4 / uint4 group size along K (default 32; any value >= 1). */
   groupSize?: number;
 }
 
@@ -43,7 +45,7 @@ export class Linear extends WasmObject<RawLinear> {
   readonly outFeatures: number;
   readonly inFeatures: number;
   readonly dtype: LinearOptions['dtype'];
-  /** Bytes of weights, scales and bias held. */
+  /** Bytes of weights, scales, zero-points and bias held. */
   readonly weightBytes: number;
 
   /** @internal */
@@ -83,7 +85,7 @@ export function createLinear(core: RawCore, weight: Float32Array, options: Linea
   if (options.bias !== undefined && (!(options.bias instanceof Float32Array) || options.bias.length !== N)) {
     throw new QwasmArgumentError(`bias must be a Float32Array of ${N} values`);
   }
-  if (!['fp32', 'int8', 'int4'].includes(options.dtype)) throw new QwasmArgumentError(`dtype: createLinear supports 'fp32', 'int8' and 'int4', got '${String(options.dtype)}'`);
+  if (!['fp32', 'int8', 'int4', 'uint4'].includes(options.dtype)) throw new QwasmArgumentError(`dtype: createLinear supports 'fp32', 'int8', 'int4' and 'uint4', got '${String(options.dtype)}'`);
   const groupSize = options.groupSize ?? 32;
   if (!Number.isInteger(groupSize) || groupSize < 1) throw new QwasmArgumentError(`groupSize must be an integer >= 1, got ${groupSize}`);
   const lc = core as LinearCore;

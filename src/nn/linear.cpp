@@ -6,12 +6,13 @@
 
 #include "common/error.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/quantize/quantize_codes.h"
 #include "quant/qparams.h"
 
 namespace qwasm::nn {
 
 Linear::Linear(const float* w, size_t N, size_t K, const float* bias, LinearKind kind, size_t groupSize)
-    : N_(N), K_(K), groupSize_(groupSize), kind_(kind) {
+    : N_(N), K_(K), kind_(kind) {
   if (N == 0 || K == 0) throwInvalidArgument("shape: N and K must be >= 1");
   if (groupSize == 0) throwInvalidArgument("groupSize must be >= 1");
   for (size_t i = 0; i < N * K; ++i) {
@@ -34,33 +35,38 @@ Linear::Linear(const float* w, size_t N, size_t K, const float* bias, LinearKind
     }
     q8_ = kernels::packQWeights(w8.data(), N, K, wscale_.data(), N, nullptr, bias_.data());
   } else {
-    groups_ = (K + groupSize - 1) / groupSize;
-    const size_t rowBytes = (K + 1) / 2;
-    w4_.assign(N * rowBytes, 0);
-    wscale_.resize(N * groups_);
-    const CodeRange r = codeRange(DType::Int4, Scheme::Symmetric, true);
+    // Per group along K: int4 symmetric (codes q + 8 in [1, 15], z = 8) or
+    // uint4 asymmetric (SPEC: the range widened to contain 0, z in [0, 15]).
+    const bool asym = kind == LinearKind::UInt4;
+    const size_t groups = (K + groupSize - 1) / groupSize;
+    std::vector<uint8_t> codes(N * K), zeros(asym ? N * groups : 0);
+    std::vector<float> scales(N * groups);
+    const DType dtype = asym ? DType::UInt4 : DType::Int4;
+    const CodeRange r = codeRange(dtype, asym ? Scheme::Asymmetric : Scheme::Symmetric, true);
     for (size_t n = 0; n < N; ++n)
-      for (size_t g = 0; g < groups_; ++g) {
+      for (size_t g = 0; g < groups; ++g) {
         const size_t k0 = g * groupSize, k1 = std::min(K, k0 + groupSize);
-        float amax = 0.0f;
-        for (size_t k = k0; k < k1; ++k) amax = std::max(amax, std::fabs(w[n * K + k]));
-        const QParams p = symmetricQParams(amax, DType::Int4, true);
-        wscale_[n * groups_ + g] = p.scale;
-        for (size_t k = k0; k < k1; ++k) {
-          const uint8_t nib = static_cast<uint8_t>(quantizeValue(w[n * K + k], p, r) & 15);
-          w4_[n * rowBytes + k / 2] |= static_cast<uint8_t>((k & 1) ? nib << 4 : nib);
-        }
+        const float* row = w + n * K;
+        float lo = row[k0], hi = row[k0];
+        for (size_t k = k0; k < k1; ++k) { lo = std::min(lo, row[k]); hi = std::max(hi, row[k]); }
+        const QParams p = asym ? asymmetricQParams(lo, hi, dtype) : symmetricQParams(std::max(std::fabs(lo), std::fabs(hi)), dtype, true);
+        scales[n * groups + g] = p.scale;
+        if (asym) zeros[n * groups + g] = static_cast<uint8_t>(p.zeroPoint);
+        const int32_t offset = asym ? 0 : 8;
+        for (size_t k = k0; k < k1; ++k) codes[n * K + k] = static_cast<uint8_t>(quantizeValue(row[k], p, r) + offset);
       }
+    q4_ = kernels::packQ4Weights(codes.data(), N, K, groupSize, scales.data(), asym ? zeros.data() : nullptr, bias_.data());
+    bias_ = {};  // held (padded) by q4_
   }
 }
 
 size_t Linear::weightBytes() const {
-  return f32_.panels.size() * 4 + q8_.panels.size() + w4_.size() + wscale_.size() * 4 + bias_.size() * 4;
+  return f32_.panels.size() * 4 + q8_.panels.size() + q4_.bytes() + wscale_.size() * 4 + bias_.size() * 4;
 }
 
 void Linear::forward(const float* x, size_t M, float* y) const {
-  for (size_t i = 0; i < M * K_; ++i) {
-    if (!std::isfinite(x[i])) throwInvalidArgument("x: non-finite value at index " + std::to_string(i));
+  if (const size_t bad = kernels::first_nonfinite(x, M * K_); bad < M * K_) {
+    throwInvalidArgument("x: non-finite value at index " + std::to_string(bad));
   }
   if (kind_ == LinearKind::F32) {
     kernels::fgemm(x, M, f32_, y);
@@ -77,16 +83,8 @@ void Linear::forward(const float* x, size_t M, float* y) const {
     kernels::qgemm(xq.data(), M, aq, q8_, y, kernels::QOutput{});
     return;
   }
-  std::vector<int32_t> acc(M * N_ * groups_);
-  kernels::gemm_s8s4_groups(xq.data(), w4_.data(), acc.data(), M, N_, K_, groupSize_);
-  for (size_t m = 0; m < M; ++m)
-    for (size_t n = 0; n < N_; ++n) {
-      float s = 0.0f;
-      const int32_t* a = acc.data() + (m * N_ + n) * groups_;
-      const float* ws = wscale_.data() + n * groups_;
-      for (size_t g = 0; g < groups_; ++g) s += static_cast<float>(a[g]) * ws[g];
-      y[m * N_ + n] = s * xs[m] + bias_[n];
-    }
+  // y = (Σ_g float(acc_g) · s[n, g]) · xs[m] + bias[n] (kernels/q4gemm).
+  kernels::q4gemm(xq.data(), M, xs.data(), q4_, y);
 }
 
 }  // namespace qwasm::nn

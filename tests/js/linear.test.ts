@@ -21,7 +21,7 @@ describe('createLinear', () => {
   const w = normal(N * K, 1), b = normal(N, 2);
 
   for (const M of [1, 16]) {
-    it(`fp32 / int8 / int4 match an fp64 reference (M=${M}): int8 >= 30 dB, int4 >= 15 dB`, () => {
+    it(`fp32 / int8 / int4 / uint4 match an fp64 reference (M=${M}): int8 >= 30 dB, int4 / uint4 >= 15 dB`, () => {
       const x = normal(M * K, 3 + M);
       const ref = new Float64Array(M * N);
       for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
@@ -30,7 +30,7 @@ describe('createLinear', () => {
         ref[m * N + n] = acc;
       }
       const db: Record<string, number> = {};
-      for (const dtype of ['fp32', 'int8', 'int4'] as const) {
+      for (const dtype of ['fp32', 'int8', 'int4', 'uint4'] as const) {
         const lin = qw.createLinear(w, { shape: [N, K], bias: b, dtype, groupSize: 32 });
         db[dtype] = sqnrDb(ref, lin.forward(x, M));
         lin.dispose();
@@ -38,13 +38,22 @@ describe('createLinear', () => {
       expect(db.fp32).toBeGreaterThan(100);
       expect(db.int8).toBeGreaterThanOrEqual(30);
       expect(db.int4).toBeGreaterThanOrEqual(15);
+      expect(db.uint4).toBeGreaterThanOrEqual(15);
+      // Other group sizes, including ones that do not divide K (320) and odd ones.
+      for (const groupSize of [7, 33, 64, 128, 1000]) for (const dtype of ['int4', 'uint4'] as const) {
+        const lin = qw.createLinear(w, { shape: [N, K], bias: b, dtype, groupSize });
+        expect(sqnrDb(ref, lin.forward(x, M)), `${dtype} group ${groupSize}`).toBeGreaterThanOrEqual(15);
+        lin.dispose();
+      }
     });
   }
 
   it('holds less memory at lower precision', () => {
-    const bytes = (dtype: 'fp32' | 'int8' | 'int4') => { const l = qw.createLinear(w, { shape: [N, K], dtype }); const n = l.weightBytes; l.dispose(); return n; };
+    const bytes = (dtype: 'fp32' | 'int8' | 'int4' | 'uint4') => { const l = qw.createLinear(w, { shape: [N, K], dtype }); const n = l.weightBytes; l.dispose(); return n; };
     expect(bytes('int8')).toBeLessThan(bytes('fp32') / 3);
     expect(bytes('int4')).toBeLessThan(bytes('int8') * 0.7);
+    // uint4 also holds one zero-point byte per (channel, group of 32).
+    expect(bytes('uint4')).toBe(bytes('int4') + N * (K / 32));
   });
 
   it('rejects bad input naming the argument; the instance keeps working; heap stays flat', () => {

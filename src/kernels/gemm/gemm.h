@@ -18,12 +18,6 @@ void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size
 void gemm_s8s8_s32_ref(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K);
 void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K);
 
-// int4 weights (two per byte, element 0 in the low nibble, each row padded
-// to a whole byte) × int8 activations → int32 partial sums per group:
-// out[m, n, g] = Σ_{k in group g} A[m,k]·B[n,k]. groups = ceil(K / groupSize).
-void gemm_s8s4_groups_ref(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize);
-void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize);
-
 // Symmetric int8 quantization of each row of x [M,K] (restricted range):
 // scale[m] = max|x[m]| / 127 (1 when the row is zero), q = round(x / s).
 void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K);

@@ -25,24 +25,6 @@ void gemm_s8s8_s32_ref(const int8_t* a, const int8_t* b, int32_t* c, size_t M, s
     }
 }
 
-static inline int32_t nibble(const uint8_t* row, size_t k) {
-  const int32_t v = (k & 1) ? row[k >> 1] >> 4 : row[k >> 1] & 15;
-  return v >= 8 ? v - 16 : v;
-}
-
-void gemm_s8s4_groups_ref(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize) {
-  const size_t rowBytes = (K + 1) / 2, groups = (K + groupSize - 1) / groupSize;
-  for (size_t m = 0; m < M; ++m)
-    for (size_t n = 0; n < N; ++n) {
-      const uint8_t* row = b4 + n * rowBytes;
-      for (size_t g = 0; g < groups; ++g) {
-        int32_t acc = 0;
-        for (size_t k = g * groupSize; k < std::min(K, (g + 1) * groupSize); ++k) acc += a[m * K + k] * nibble(row, k);
-        out[(m * N + n) * groups + g] = acc;
-      }
-    }
-}
-
 void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K) {
   for (size_t m = 0; m < M; ++m) {
     const float* row = x + m * K;

@@ -55,13 +55,6 @@ inline void f32Rows(const float* a, const float* b, float* c, size_t N, size_t K
   for (; n < N; ++n) f32Tile<MR, 1>(a, b + n * K, c + n, N, K, K);
 }
 
-// 16 int8 lanes of a and b: sum of products as i32x4 (exact).
-inline v128_t dot16(v128_t a, v128_t b) {
-  const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b));
-  const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b));
-  return wasm_i32x4_add(lo, hi);
-}
-
 }  // namespace
 
 void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K) {
@@ -120,45 +113,6 @@ void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_
   for (; m < M; ++m) s8Rows<1>(a + m * K, b, c + m * N, N, K);
 }
 
-void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t groupSize) {
-  // SIMD when groups are whole multiples of 32 values (16 bytes of int4);
-  // other shapes take the reference.
-  if (groupSize % 32 != 0 || K % 2 != 0) {
-    gemm_s8s4_groups_ref(a, b4, out, M, N, K, groupSize);
-    return;
-  }
-  const size_t rowBytes = K / 2, groups = (K + groupSize - 1) / groupSize;
-  const v128_t mask = wasm_i8x16_splat(0x0F), eight = wasm_i8x16_splat(8);
-  for (size_t m = 0; m < M; ++m) {
-    const int8_t* ar = a + m * K;
-    for (size_t n = 0; n < N; ++n) {
-      const uint8_t* row = b4 + n * rowBytes;
-      for (size_t g = 0; g < groups; ++g) {
-        const size_t k0 = g * groupSize, k1 = std::min(K, k0 + groupSize);
-        v128_t acc = wasm_i32x4_splat(0);
-        size_t k = k0;
-        for (; k + 32 <= k1; k += 32) {
-          const v128_t bytes = wasm_v128_load(row + k / 2);
-          // Low nibbles are even elements, high nibbles odd; sign-extend 4 -> 8 bits via (v ^ 8) - 8.
-          const v128_t lo = wasm_i8x16_sub(wasm_v128_xor(wasm_v128_and(bytes, mask), eight), eight);
-          const v128_t hi = wasm_i8x16_sub(wasm_v128_xor(wasm_u8x16_shr(bytes, 4), eight), eight);
-          // Interleave back to element order: e0 e1 e2 ... e31.
-          const v128_t w0 = wasm_i8x16_shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-          const v128_t w1 = wasm_i8x16_shuffle(lo, hi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-          acc = wasm_i32x4_add(acc, dot16(wasm_v128_load(ar + k), w0));
-          acc = wasm_i32x4_add(acc, dot16(wasm_v128_load(ar + k + 16), w1));
-        }
-        int32_t s = hsum_i32(acc);
-        for (; k < k1; ++k) {
-          const int32_t v = (k & 1) ? row[k >> 1] >> 4 : row[k >> 1] & 15;
-          s += ar[k] * (v >= 8 ? v - 16 : v);
-        }
-        out[(m * N + n) * groups + g] = s;
-      }
-    }
-  }
-}
-
 void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) {
   for (size_t m = 0; m < M; ++m) {
     const float* row = x + m * K;
@@ -197,9 +151,6 @@ bool gemm_simd_enabled() { return true; }
 
 void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K) { gemm_f32_ref(a, b, c, M, N, K); }
 void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) { gemm_s8s8_s32_ref(a, b, c, M, N, K); }
-void gemm_s8s4_groups(const int8_t* a, const uint8_t* b4, int32_t* out, size_t M, size_t N, size_t K, size_t g) {
-  gemm_s8s4_groups_ref(a, b4, out, M, N, K, g);
-}
 void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) { quantize_rows_s8_ref(x, q, scale, M, K); }
 bool gemm_simd_enabled() { return false; }
 
