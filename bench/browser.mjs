@@ -19,8 +19,12 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('console', (m) => console.log(m.text()));
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => console.error(`request failed: ${r.url()}`));
+  page.on('response', (r) => { if (r.status() >= 400) console.error(`HTTP ${r.status()}: ${r.url()}`); });
   await page.goto(url);
-  const rows = await page.waitForFunction(() => window.benchRows, null, { timeout: 600_000 }).then((h) => h.jsonValue());
+  const rows = await page.waitForFunction(() => window.benchRows || window.benchError, null, { timeout: 900_000 }).then((h) => h.jsonValue());
+  if (!Array.isArray(rows)) throw new Error(`the bench page failed: ${rows}`);
   for (const r of rows) console.log(`${r.case.padEnd(22)} ${r.impl.padEnd(36)} ${Number.isFinite(r.ms) ? r.ms.toFixed(3) + ' ms' : 'n/a'} ${r.gops ? r.gops.toFixed(1) + ' GOPS' : ''}${r.error ? ' ' + r.error : ''}`);
   mkdirSync(join(root, 'build'), { recursive: true });
   writeFileSync(join(root, 'build/bench-browser.json'), JSON.stringify({ date: new Date().toISOString(), userAgent: await page.evaluate(() => navigator.userAgent), rows }, null, 2));

@@ -6,6 +6,7 @@ import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { init } from '../dist/index.js';
+import { time, timeAll } from './lib/timing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // node bench/run.mjs [suite ...] [--best-of N]: each suite runs N times and
@@ -38,37 +39,6 @@ async function loadPeers() {
     peers.tf = tf;
   } catch (e) { console.warn(`tfjs-backend-wasm unavailable: ${e.message}`); }
   return peers;
-}
-
-// Median of repeated runs after a warm-up, at least `minMs` of work.
-async function time(fn, minMs = 300) {
-  return (await timeAll([['fn', fn]], { minMs, rounds: 1 })).get('fn');
-}
-
-// Times several implementations of the same case interleaved: `rounds`
-// rounds, each running every entry for ~minMs/rounds ms in turn; an entry's
-// time is its best round's median. The VM's speed drifts by ±30% over
-// seconds; interleaving exposes every contender to the same drift, so the
-// ratios between them hold even when the absolute times move.
-async function timeAll(entries, { minMs = 600, rounds = 6 } = {}) {
-  for (const [, fn] of entries) for (let i = 0; i < 2; i++) await fn();
-  const best = new Map();
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of entries) {
-      const samples = [];
-      const start = performance.now();
-      while (samples.length < 3 || performance.now() - start < minMs / rounds) {
-        const t = performance.now();
-        await fn();
-        samples.push(performance.now() - t);
-        if (samples.length >= 100) break;
-      }
-      samples.sort((a, b) => a - b);
-      const med = samples[Math.floor(samples.length / 2)];
-      if (!(best.get(name) <= med)) best.set(name, med);
-    }
-  }
-  return best;
 }
 
 const qw = await init();

@@ -32,7 +32,15 @@ const models = ['| model | qwasm fp32 ms | qwasm static int8 ms | qwasm dynamic 
     const st = msOf('models', c, 'qwasm static int8');
     return `| ${c} | ${ms(msOf('models', c, 'qwasm fp32'))} | ${ms(st)} | ${ms(msOf('models', c, 'qwasm dynamic int8'))} | ${ms(msOf('models', c, 'onnxruntime-web fp32'))} | ${ms(msOf('models', c, 'onnxruntime-web QDQ int8'))} | ${rat(msOf('models', c, 'onnxruntime-web QDQ int8'), st)} |`;
   })];
-const table = `Node ${bench.node}, one thread, ${bench.date.slice(0, 10)}, best of ${bench.bestOf ?? 1} runs per row; peer time / qwasm time (> 1 means qwasm is faster):\n\n${gemm.join('\n')}\n\n` +
+// GOPS of every GEMM implementation (2·M·N·K operations per call).
+const gemmImpls = [['qwasm int8', 'qwasm int8'], ['qwasm int8 static', 'qwasm int8 static (u8→u8)'], ['ORT QLinearMatMul', 'ort-web QLinearMatMul (u8→u8)'],
+  ['ORT DynQ+MatMulInteger', 'ort-web int8 DynQ+MatMulInteger'], ['qwasm int4', 'qwasm int4'], ['qwasm uint4', 'qwasm uint4'], ['ORT MatMulNBits', 'ort-web int4 MatMulNBits'],
+  ['qwasm fp32', 'qwasm fp32'], ['ORT fp32', 'ort-web fp32 MatMul'], ['TF.js fp32', 'tfjs-wasm fp32 matMul']];
+const gops = (c, impl) => bench.rows.find((r) => r.suite === 'gemm' && r.case === c && r.impl === impl)?.gops;
+const gemmGops = [`| shape | ${gemmImpls.map(([h]) => h).join(' | ')} |`, `| --- | ${gemmImpls.map(() => '---').join(' | ')} |`,
+  ...bench.summary.map((s) => `| ${s.case} | ${gemmImpls.map(([, impl]) => (Number.isFinite(gops(s.case, impl)) ? gops(s.case, impl).toFixed(1) : 'n/a')).join(' | ')} |`)];
+const table = `Node ${bench.node}, one thread, ${bench.date.slice(0, 10)}, best of ${bench.bestOf ?? 1} runs per row, the contenders of a shape timed interleaved; peer time / qwasm time (> 1 means qwasm is faster):\n\n${gemm.join('\n')}\n\n` +
+  `GOPS (2·M·N·K per call):\n\n${gemmGops.join('\n')}\n\n` +
   (convCases.length ? `Convolutions (uint8 in, uint8 out, ONNX QLinearConv semantics):\n\n${conv.join('\n')}\n\n` : '') +
   (modelCases.length ? `Whole sample models (\`bench/suites/models.mjs\`; static int8 runs its layers in integers):\n\n${models.join('\n')}\n\n` : '') +
   `Tensor quantization through \`qw.quantize\` (GB/s of float32 input, including the copies in and out of the wasm heap):\n\n${qt.join('\n')}`;

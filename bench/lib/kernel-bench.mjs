@@ -1,14 +1,14 @@
 // Loads the bench-only kernel module (bench/lib/kernel-bench.cpp, built by
 // bench/lib/build-kernel-bench.sh) and wraps its C exports; null when it
-// has not been built.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
+// has not been built, and in the browser (bench/browser.html imports the
+// suites too: Node modules are loaded only when needed).
 export async function loadKernelBench() {
+  if (typeof window !== 'undefined') return null;
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const { dirname, join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
   const file = process.env.QWASM_KERNEL_BENCH ?? join(root, 'build/kernel-bench/kernel_bench.cjs');
   if (!existsSync(file)) return null;
   // wasmBinary: Emscripten 3.1.6's loader would try Node's fetch on a file path.

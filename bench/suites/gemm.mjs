@@ -11,7 +11,7 @@ import { TYPES, attrInt, model, node, tensor, valueInfo } from '../lib/onnx-buil
 const SHAPES = [];
 for (const M of [1, 16, 128]) for (const [K, N] of [[512, 512], [1024, 1024], [4096, 1024]]) SHAPES.push({ M, K, N });
 // QWASM_GEMM_SHAPES=16x512x512,128x1024x1024 (MxKxN) runs only those shapes.
-const only = (process.env.QWASM_GEMM_SHAPES ?? '').split(',').filter(Boolean);
+const only = (globalThis.process?.env?.QWASM_GEMM_SHAPES ?? '').split(',').filter(Boolean);
 if (only.length) SHAPES.splice(0, SHAPES.length, ...only.map((s) => { const [M, K, N] = s.split('x').map(Number); return { M, K, N }; }));
 
 function normal(n, seed) {
