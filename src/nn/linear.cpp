@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "common/error.h"
@@ -72,17 +73,20 @@ void Linear::forward(const float* x, size_t M, float* y) const {
     kernels::fgemm(x, M, f32_, y);
     return;
   }
-  std::vector<int8_t> xq(M * K_);
   std::vector<float> xs(M);
-  kernels::quantize_rows_s8(x, xq.data(), xs.data(), M, K_);
   if (kind_ == LinearKind::Int8) {
-    // y = float(acc) · (xs[m] · ws[n]) + bias[n], fused into the packed GEMM.
+    // Rows quantized straight into the int16 operand of the packed GEMM;
+    // y = float(acc) · (xs[m] · ws[n]) + bias[n], fused into its output stage.
+    std::unique_ptr<int16_t[]> xq(new int16_t[M * q8_.Kp]);  // every value written, padding included
+    kernels::quantize_rows_s16(x, xq.get(), q8_.Kp, xs.data(), M, K_);
     kernels::QActivation aq;
     aq.type = kernels::QType::S8;
     aq.rowScale = xs.data();
-    kernels::qgemm(xq.data(), M, aq, q8_, y, kernels::QOutput{});
+    kernels::qgemm_a16(xq.get(), M, aq, q8_, y, kernels::QOutput{});
     return;
   }
+  std::vector<int8_t> xq(M * K_);
+  kernels::quantize_rows_s8(x, xq.data(), xs.data(), M, K_);
   // y = (Σ_g float(acc_g) · s[n, g]) · xs[m] + bias[n] (kernels/q4gemm).
   kernels::q4gemm(xq.data(), M, xs.data(), q4_, y);
 }

@@ -60,6 +60,47 @@ TEST(Gemm, QuantizeRowsMatchesReferenceBitExactly) {
   }
 }
 
+TEST(Gemm, QuantizeRowsS16MatchesS8CodesAndPads) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.0f, 2.0f);
+  for (size_t K : {1, 7, 15, 16, 17, 63, 64, 65, 257}) {
+    const size_t ld = K + 3;
+    std::vector<float> x(3 * K);
+    for (auto& v : x) v = nd(rng);
+    std::vector<int8_t> q8(3 * K);
+    std::vector<int16_t> q(3 * ld, 99), qr(3 * ld, -99);
+    std::vector<float> s8(3), s(3), sr(3);
+    quantize_rows_s8_ref(x.data(), q8.data(), s8.data(), 3, K);
+    quantize_rows_s16(x.data(), q.data(), ld, s.data(), 3, K);
+    quantize_rows_s16_ref(x.data(), qr.data(), ld, sr.data(), 3, K);
+    ASSERT_EQ(q, qr) << K;
+    ASSERT_EQ(s, sr) << K;
+    ASSERT_EQ(s, s8) << K;
+    for (size_t m = 0; m < 3; ++m)
+      for (size_t k = 0; k < ld; ++k) ASSERT_EQ(q[m * ld + k], k < K ? q8[m * K + k] : 0) << K << " " << m << " " << k;
+  }
+}
+
+TEST(Gemm, QuantizeRowsRoundsHalfToEvenAndMapsNaNLikeTheReference) {
+  // Row max 127 makes the scale exactly 1, so x · (1/s) keeps the ties.
+  std::vector<float> x = {127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, -126.5f, 3.49999f, -3.5f, std::nanf(""), -0.0f, 4.5f, 5.5f, 6.5f,
+                          0.0f, 7.5f};
+  const size_t K = x.size();
+  std::vector<int8_t> q(K), qr(K);
+  std::vector<int16_t> q16(K);
+  float s = 0, sr = 0, s16 = 0;
+  quantize_rows_s8(x.data(), q.data(), &s, 1, K);
+  quantize_rows_s8_ref(x.data(), qr.data(), &sr, 1, K);
+  quantize_rows_s16(x.data(), q16.data(), K, &s16, 1, K);
+  EXPECT_EQ(sr, 1.0f);
+  const std::vector<int8_t> want = {127, 0, 2, 2, 0, -2, -2, 126, -126, 3, -4, -127, 0, 4, 6, 6, 0, 8};
+  EXPECT_EQ(qr, want);
+  EXPECT_EQ(q, qr);
+  for (size_t k = 0; k < K; ++k) EXPECT_EQ(q16[k], qr[k]) << k;
+  EXPECT_EQ(s, sr);
+  EXPECT_EQ(s16, sr);
+}
+
 TEST(Gemm, F32MatchesReference) {
   std::mt19937 rng(4);
   std::normal_distribution<float> nd;
@@ -172,6 +213,16 @@ void checkQGemm(size_t M, size_t N, size_t K, std::mt19937& rng, int variant) {
   qgemm(t.a.data(), M, t.aq, pw, y.data(), t.out);
   qgemm_ref(t.a.data(), M, t.aq, pw, r.data(), t.out);
   ASSERT_EQ(y, r) << "SIMD vs ref: M=" << M << " N=" << N << " K=" << K << " variant=" << variant;
+  // The pre-widened entry points (rows of pw.Kp int16, k >= K zero) give the same bytes.
+  std::vector<int16_t> a16(M * pw.Kp, 0);
+  for (size_t m = 0; m < M; ++m)
+    for (size_t k = 0; k < K; ++k)
+      a16[m * pw.Kp + k] = t.aq.type == QType::U8 ? t.a[m * K + k] : static_cast<int8_t>(t.a[m * K + k]);
+  std::vector<uint8_t> y16(bytes, 0x11), r16(bytes, 0x22);
+  qgemm_a16(a16.data(), M, t.aq, pw, y16.data(), t.out);
+  qgemm_a16_ref(a16.data(), M, t.aq, pw, r16.data(), t.out);
+  ASSERT_EQ(y16, y) << "a16 SIMD: M=" << M << " N=" << N << " K=" << K << " variant=" << variant;
+  ASSERT_EQ(r16, y) << "a16 ref: M=" << M << " N=" << N << " K=" << K << " variant=" << variant;
   const std::vector<float> got = outputsAsFloat(y.data(), t.out.kind, M * N);
   for (size_t m = 0; m < M; ++m)
     for (size_t n = 0; n < N; ++n)

@@ -22,6 +22,10 @@ void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_
 // scale[m] = max|x[m]| / 127 (1 when the row is zero), q = round(x / s).
 void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K);
 void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K);
+// The same codes widened to int16 rows of ld ≥ K (k ≥ K zero): the operand
+// of qgemm_a16, so the dynamic int8 GEMM needs no separate widening pass.
+void quantize_rows_s16_ref(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K);
+void quantize_rows_s16(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K);
 
 // True when the dispatching entry points run SIMD code in this build.
 bool gemm_simd_enabled();

@@ -25,7 +25,10 @@ void gemm_s8s8_s32_ref(const int8_t* a, const int8_t* b, int32_t* c, size_t M, s
     }
 }
 
-void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K) {
+namespace {
+
+template <typename Out>
+void quantizeRowsRef(const float* x, Out* q, size_t ld, float* scale, size_t M, size_t K) {
   for (size_t m = 0; m < M; ++m) {
     const float* row = x + m * K;
     float amax = 0.0f;
@@ -36,9 +39,18 @@ void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, siz
     for (size_t k = 0; k < K; ++k) {
       float v = std::nearbyintf(row[k] * inv);
       v = std::min(127.0f, std::max(-127.0f, v));
-      q[m * K + k] = static_cast<int8_t>(v);
+      q[m * ld + k] = static_cast<Out>(v);
     }
+    for (size_t k = K; k < ld; ++k) q[m * ld + k] = 0;
   }
+}
+
+}  // namespace
+
+void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K) { quantizeRowsRef(x, q, K, scale, M, K); }
+
+void quantize_rows_s16_ref(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K) {
+  quantizeRowsRef(x, q, ld, scale, M, K);
 }
 
 }  // namespace qwasm::kernels

@@ -113,12 +113,20 @@ void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_
   for (; m < M; ++m) s8Rows<1>(a + m * K, b, c + m * N, N, K);
 }
 
-void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) {
+namespace {
+
+// Per-row symmetric int8 quantization; codes stored as int8, or widened to
+// int16 rows of length ld (k >= K zeroed). pmin/pmax are single minps/maxps
+// (f32x4.min/max lower to ~8 instructions for their NaN rules), and the
+// "magic bias" add rounds half to even exactly like nearbyint once |v| <= 127,
+// so this matches the reference bit for bit (NaN maps to -127 in both).
+template <typename Out>
+void quantizeRows(const float* x, Out* q, size_t ld, float* scale, size_t M, size_t K) {
   for (size_t m = 0; m < M; ++m) {
     const float* row = x + m * K;
     v128_t vmax = wasm_f32x4_splat(0.0f);
     size_t k = 0;
-    for (; k + 4 <= K; k += 4) vmax = wasm_f32x4_max(vmax, wasm_f32x4_abs(wasm_v128_load(row + k)));
+    for (; k + 4 <= K; k += 4) vmax = wasm_f32x4_pmax(vmax, wasm_f32x4_abs(wasm_v128_load(row + k)));
     float amax = std::max(std::max(wasm_f32x4_extract_lane(vmax, 0), wasm_f32x4_extract_lane(vmax, 1)),
                           std::max(wasm_f32x4_extract_lane(vmax, 2), wasm_f32x4_extract_lane(vmax, 3)));
     for (; k < K; ++k) amax = std::max(amax, std::fabs(row[k]));
@@ -126,24 +134,38 @@ void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t 
     const float inv = 1.0f / s;
     scale[m] = s;
     const v128_t vinv = wasm_f32x4_splat(inv), lo = wasm_f32x4_splat(-127.0f), hi = wasm_f32x4_splat(127.0f);
-    int8_t* out = q + m * K;
+    const v128_t magic = wasm_f32x4_splat(12582912.0f), magicBits = wasm_i32x4_splat(0x4B400000);
+    Out* out = q + m * ld;
     k = 0;
     for (; k + 16 <= K; k += 16) {
       v128_t r[4];
       for (int j = 0; j < 4; ++j) {
-        const v128_t v = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(row + k + 4 * j), vinv));
-        r[j] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(hi, wasm_f32x4_max(lo, v)));
+        // pmax(lo, v) keeps lo for NaN (as std::max(-127, NaN) does), then pmin clamps the top.
+        const v128_t v = wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, wasm_f32x4_mul(wasm_v128_load(row + k + 4 * j), vinv)));
+        r[j] = wasm_i32x4_sub(wasm_f32x4_add(v, magic), magicBits);
       }
       const v128_t s01 = wasm_i16x8_narrow_i32x4(r[0], r[1]), s23 = wasm_i16x8_narrow_i32x4(r[2], r[3]);
-      wasm_v128_store(out + k, wasm_i8x16_narrow_i16x8(s01, s23));
+      if constexpr (sizeof(Out) == 1) {
+        wasm_v128_store(out + k, wasm_i8x16_narrow_i16x8(s01, s23));
+      } else {
+        wasm_v128_store(out + k, s01);
+        wasm_v128_store(out + k + 8, s23);
+      }
     }
     for (; k < K; ++k) {
       float v = std::nearbyintf(row[k] * inv);
       v = std::min(127.0f, std::max(-127.0f, v));
-      out[k] = static_cast<int8_t>(v);
+      out[k] = static_cast<Out>(v);
     }
+    for (; k < ld; ++k) out[k] = 0;
   }
 }
+
+}  // namespace
+
+void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) { quantizeRows(x, q, K, scale, M, K); }
+
+void quantize_rows_s16(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K) { quantizeRows(x, q, ld, scale, M, K); }
 
 bool gemm_simd_enabled() { return true; }
 
@@ -152,6 +174,9 @@ bool gemm_simd_enabled() { return true; }
 void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K) { gemm_f32_ref(a, b, c, M, N, K); }
 void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) { gemm_s8s8_s32_ref(a, b, c, M, N, K); }
 void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) { quantize_rows_s8_ref(x, q, scale, M, K); }
+void quantize_rows_s16(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K) {
+  quantize_rows_s16_ref(x, q, ld, scale, M, K);
+}
 bool gemm_simd_enabled() { return false; }
 
 #endif

@@ -92,6 +92,11 @@ struct QOutput {
 // 1×32 GEMV path for M = 1), the reference elsewhere.
 void qgemm(const void* a, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out);
 void qgemm_ref(const void* a, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out);
+// The same on activations already widened to int16 rows of w.Kp values
+// (k ≥ K zero; aq.type only documents their range), e.g. straight from
+// quantize_rows_s16: the dynamic path then skips qgemm's widening copy.
+void qgemm_a16(const int16_t* a16, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out);
+void qgemm_a16_ref(const int16_t* a16, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out);
 
 // ---- lower level, shared by qgemm and the convolution ----------------------
 

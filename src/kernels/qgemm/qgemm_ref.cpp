@@ -71,15 +71,24 @@ void widenRows(const void* a, QType type, size_t M, size_t K, size_t Kp, int16_t
   }
 }
 
-void qgemmWith(bool simd, const void* a, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out) {
+void checkUngrouped(const QPackedWeights& w) {
   if (w.groups != 1) throwInvalidArgument("qgemm: grouped weights belong to the convolution");
+}
+
+void qgemmA16With(bool simd, const int16_t* a16, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out) {
+  checkUngrouped(w);
   if (M == 0) return;
   std::vector<int32_t> bias;
   std::vector<float> mult;
   const QStage st = makeQStage(aq, w, out, 0, w.N, bias, mult);
+  (simd ? qgemm_s16_panels : qgemm_s16_panels_ref)(a16, M, w.Kp, w.panels.data(), w.N, w.Kp, st, y, w.N, 1);
+}
+
+void qgemmWith(bool simd, const void* a, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out) {
+  checkUngrouped(w);
   std::vector<int16_t> a16(M * w.Kp);
   widenRows(a, aq.type, M, w.K, w.Kp, a16.data());
-  (simd ? qgemm_s16_panels : qgemm_s16_panels_ref)(a16.data(), M, w.Kp, w.panels.data(), w.N, w.Kp, st, y, w.N, 1);
+  qgemmA16With(simd, a16.data(), M, aq, w, y, out);
 }
 
 }  // namespace
@@ -89,6 +98,12 @@ void qgemm(const void* a, size_t M, const QActivation& aq, const QPackedWeights&
 }
 void qgemm_ref(const void* a, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out) {
   qgemmWith(false, a, M, aq, w, y, out);
+}
+void qgemm_a16(const int16_t* a16, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out) {
+  qgemmA16With(true, a16, M, aq, w, y, out);
+}
+void qgemm_a16_ref(const int16_t* a16, size_t M, const QActivation& aq, const QPackedWeights& w, void* y, const QOutput& out) {
+  qgemmA16With(false, a16, M, aq, w, y, out);
 }
 
 }  // namespace qwasm::kernels
