@@ -4,6 +4,11 @@
 #include <emscripten/emscripten.h>
 
 #include <cstdint>
+#include <vector>
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 #include "kernels/qconv/qconv.h"
 #include "kernels/qgemm/qgemm.h"
@@ -66,5 +71,40 @@ EMSCRIPTEN_KEEPALIVE void kb_gemm_run(void* h, const void* a, int M, int aUnsign
 }
 
 EMSCRIPTEN_KEEPALIVE void kb_gemm_free(void* h) { delete static_cast<QPackedWeights*>(h); }
+
+#if defined(__wasm_simd128__)
+// The ceiling of an int8 GEMM built on SIMD128 under this engine: the 4×8
+// register tile with everything a real kernel can drop already dropped
+// (weights pre-widened to int16 so no sign extension, pointer-increment
+// addressing, operands resident in L1, no output stage). Per k-pair: 2 weight
+// loads, 4 activation splats, 8 i32x4.dot_i16x8_s + 8 i32x4.add for 64 MACs.
+// Runs `tiles` tiles over K = 256 and returns a checksum (so nothing is
+// optimized away); GOPS = tiles · 2·4·8·256 / time.
+EMSCRIPTEN_KEEPALIVE int32_t kb_dot_ceiling(int tiles) {
+  constexpr size_t K = 256;
+  static std::vector<int16_t> a(4 * K, 3), b(8 * K, -2);
+  int32_t sum = 0;
+  for (int t = 0; t < tiles; ++t) {
+    v128_t acc[4][2];
+    for (auto& row : acc) row[0] = row[1] = wasm_i32x4_splat(t);
+    const int16_t* bp = b.data();
+    const int16_t* ap[4] = {a.data(), a.data() + K, a.data() + 2 * K, a.data() + 3 * K};
+#pragma clang loop unroll(disable)
+    for (size_t k = 0; k < K; k += 2, bp += 16) {
+      const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 8);
+      for (int i = 0; i < 4; ++i) {
+        const v128_t av = wasm_v128_load32_splat(ap[i]);
+        ap[i] += 2;
+        acc[i][0] = wasm_i32x4_add(acc[i][0], wasm_i32x4_dot_i16x8(av, b0));
+        acc[i][1] = wasm_i32x4_add(acc[i][1], wasm_i32x4_dot_i16x8(av, b1));
+      }
+    }
+    v128_t s = wasm_i32x4_splat(0);
+    for (auto& row : acc) s = wasm_i32x4_add(s, wasm_i32x4_add(row[0], row[1]));
+    sum += wasm_i32x4_extract_lane(s, 0);
+  }
+  return sum;
+}
+#endif
 
 }  // extern "C"

@@ -45,5 +45,6 @@ export async function loadKernelBench() {
     gemmRun: (h, pa, M, aUnsigned, aScale, aZero, py, out, yScale, yZero, relu = 0) =>
       mod._kb_gemm_run(h, pa, M, aUnsigned, aScale, aZero, py, OUT[out], yScale, yZero, relu),
     gemmFree: (h) => mod._kb_gemm_free(h),
+    dotCeiling: (tiles) => mod._kb_dot_ceiling(tiles),
   };
 }

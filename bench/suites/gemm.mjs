@@ -93,6 +93,13 @@ export default {
   name: 'gemm',
   async run({ qw, report, peers, timeAll }) {
     const kb = await loadKernelBench();
+    if (kb) {
+      // What any int8 GEMM on SIMD128 can reach here (kernel-bench.cpp,
+      // kb_dot_ceiling): the register tile alone, operands in L1.
+      const tiles = 2000, ops = tiles * 2 * 4 * 8 * 256;
+      const times = await timeAll([['4x8 int16 tile in L1, no memory traffic', () => kb.dotCeiling(tiles)]], { minMs: 600 });
+      for (const [impl, ms] of times) report({ suite: 'gemm', case: 'SIMD128 int8 ceiling', impl, ms, gops: ops / ms / 1e6 });
+    }
     for (const { M, K, N } of SHAPES) {
       const w = normal(N * K, 1), x = normal(M * K, 2);
       const ops = 2 * M * N * K;
