@@ -14,10 +14,6 @@ namespace qwasm::kernels {
 void gemm_f32_ref(const float* a, const float* b, float* c, size_t M, size_t N, size_t K);
 void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K);
 
-// int8 × int8 → int32: C = A·Bᵀ, exact (|K·127·128| < 2^31 for K < 131072).
-void gemm_s8s8_s32_ref(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K);
-void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K);
-
 // Symmetric int8 quantization of each row of x [M,K] (restricted range):
 // scale[m] = max|x[m]| / 127 (1 when the row is zero), q = round(x / s).
 void quantize_rows_s8_ref(const float* x, int8_t* q, float* scale, size_t M, size_t K);
@@ -26,8 +22,5 @@ void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t 
 // of qgemm_a16, so the dynamic int8 GEMM needs no separate widening pass.
 void quantize_rows_s16_ref(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K);
 void quantize_rows_s16(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K);
-
-// True when the dispatching entry points run SIMD code in this build.
-bool gemm_simd_enabled();
 
 }  // namespace qwasm::kernels

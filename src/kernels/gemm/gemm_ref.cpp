@@ -16,15 +16,6 @@ void gemm_f32_ref(const float* a, const float* b, float* c, size_t M, size_t N, 
     }
 }
 
-void gemm_s8s8_s32_ref(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) {
-  for (size_t m = 0; m < M; ++m)
-    for (size_t n = 0; n < N; ++n) {
-      int32_t acc = 0;
-      for (size_t k = 0; k < K; ++k) acc += static_cast<int32_t>(a[m * K + k]) * b[n * K + k];
-      c[m * N + n] = acc;
-    }
-}
-
 namespace {
 
 template <typename Out>

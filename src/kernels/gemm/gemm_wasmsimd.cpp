@@ -2,8 +2,8 @@
 // points (the references elsewhere).
 //  - f32: 4 rows of A × 4 rows of B per step, 16 f32x4 dot-product
 //    accumulators over K, horizontal sums at the end (wasm has no FMA: mul+add).
-//  - s8: sign-extend 8 int8 lanes to i16x8 and i32x4.dot_i16x8_s (pairs of
-//    products summed in int32, exact), 1 row of A × 4 rows of B per step.
+//  - per-row int8 quantization of activations (the dynamic int8 Linear).
+// The packed GEMMs that inference runs on live in kernels/qgemm, fgemm, q4gemm.
 #include <algorithm>
 #include <cmath>
 
@@ -21,9 +21,6 @@ namespace {
 
 inline float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
-}
-inline int32_t hsum_i32(v128_t v) {
-  return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) + wasm_i32x4_extract_lane(v, 2) + wasm_i32x4_extract_lane(v, 3);
 }
 
 // Dot products of up to 4 A rows with up to 4 B rows.
@@ -61,56 +58,6 @@ void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size
   size_t m = 0;
   for (; m + 4 <= M; m += 4) f32Rows<4>(a + m * K, b, c + m * N, N, K);
   for (; m < M; ++m) f32Rows<1>(a + m * K, b, c + m * N, N, K);
-}
-
-namespace {
-
-// MR rows of A × NR rows of B: A and B chunks are sign-extended once per
-// 16 k and reused across the tile (MR*NR dot products per 2*(MR+NR) extends).
-template <int MR, int NR>
-inline void s8Tile(const int8_t* a, const int8_t* b, int32_t* c, size_t N, size_t K) {
-  v128_t acc[MR][NR];
-  for (int i = 0; i < MR; ++i) for (int j = 0; j < NR; ++j) acc[i][j] = wasm_i32x4_splat(0);
-  size_t k = 0;
-  for (; k + 16 <= K; k += 16) {
-    v128_t blo[NR], bhi[NR];
-    for (int j = 0; j < NR; ++j) {
-      const v128_t bv = wasm_v128_load(b + j * K + k);
-      blo[j] = wasm_i16x8_extend_low_i8x16(bv);
-      bhi[j] = wasm_i16x8_extend_high_i8x16(bv);
-    }
-    for (int i = 0; i < MR; ++i) {
-      const v128_t av = wasm_v128_load(a + i * K + k);
-      const v128_t alo = wasm_i16x8_extend_low_i8x16(av), ahi = wasm_i16x8_extend_high_i8x16(av);
-      for (int j = 0; j < NR; ++j) {
-        acc[i][j] = wasm_i32x4_add(acc[i][j], wasm_i32x4_dot_i16x8(alo, blo[j]));
-        acc[i][j] = wasm_i32x4_add(acc[i][j], wasm_i32x4_dot_i16x8(ahi, bhi[j]));
-      }
-    }
-  }
-  for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < NR; ++j) {
-      int32_t s = hsum_i32(acc[i][j]);
-      for (size_t kk = k; kk < K; ++kk) s += static_cast<int32_t>(a[i * K + kk]) * b[j * K + kk];
-      c[i * N + j] = s;
-    }
-}
-
-// 4×2 tiles: 8 accumulators + 4 extended B + 2 extended A vectors fit the 16
-// SIMD registers of x86-64 hosts without spilling.
-template <int MR>
-inline void s8Rows(const int8_t* a, const int8_t* b, int32_t* c, size_t N, size_t K) {
-  size_t n = 0;
-  for (; n + 2 <= N; n += 2) s8Tile<MR, 2>(a, b + n * K, c + n, N, K);
-  for (; n < N; ++n) s8Tile<MR, 1>(a, b + n * K, c + n, N, K);
-}
-
-}  // namespace
-
-void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) {
-  size_t m = 0;
-  for (; m + 4 <= M; m += 4) s8Rows<4>(a + m * K, b, c + m * N, N, K);
-  for (; m < M; ++m) s8Rows<1>(a + m * K, b, c + m * N, N, K);
 }
 
 namespace {
@@ -167,17 +114,13 @@ void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t 
 
 void quantize_rows_s16(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K) { quantizeRows(x, q, ld, scale, M, K); }
 
-bool gemm_simd_enabled() { return true; }
-
 #else
 
 void gemm_f32(const float* a, const float* b, float* c, size_t M, size_t N, size_t K) { gemm_f32_ref(a, b, c, M, N, K); }
-void gemm_s8s8_s32(const int8_t* a, const int8_t* b, int32_t* c, size_t M, size_t N, size_t K) { gemm_s8s8_s32_ref(a, b, c, M, N, K); }
 void quantize_rows_s8(const float* x, int8_t* q, float* scale, size_t M, size_t K) { quantize_rows_s8_ref(x, q, scale, M, K); }
 void quantize_rows_s16(const float* x, int16_t* q, size_t ld, float* scale, size_t M, size_t K) {
   quantize_rows_s16_ref(x, q, ld, scale, M, K);
 }
-bool gemm_simd_enabled() { return false; }
 
 #endif
 
