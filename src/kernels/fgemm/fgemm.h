@@ -3,7 +3,7 @@
 // Packed layout: ceil(N / 8) panels of K × 8 floats, k-major (panel p, step k
 // holds W[8p .. 8p+7, k]); missing channels are zero. The SIMD micro-kernel
 // splats one activation per row and multiplies two f32x4 weight vectors
-// (4×8 tiles: 8 accumulators, no horizontal sums; 1×32 for M = 1). Every
+// (4×8 tiles: 8 accumulators, no horizontal sums; 1×16 for M = 1). Every
 // output is accumulated in k order with a separate multiply and add (wasm
 // has no FMA), then the bias is added: the reference does the same, so the
 // two agree bit for bit.
