@@ -355,6 +355,10 @@ TEST(FGemm, PackedF32EqualsReferenceBitExactly) {
   // Several K blocks (256 each) with a remainder, several panel chunks, row remainders.
   check(7, 131, 600);
   check(6, 17, 513);
+  // K >= 2048 with 2..8 row blocks: the tiles that touch the next panel chunk
+  // (whole panels, then the partial one; row remainders 1..3; K % 8 != 0).
+  for (size_t M : {5, 8, 15, 17, 32}) for (size_t N : {16, 23, 40}) for (size_t K : {2048, 2055}) check(M, N, K);
+  check(33, 24, 2049);  // 9 row blocks: the plain tiles
 }
 
 }  // namespace
