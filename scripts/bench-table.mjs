@@ -39,8 +39,10 @@ const gemmImpls = [['qwasm int8', 'qwasm int8'], ['qwasm int8 static', 'qwasm in
 const gops = (c, impl) => bench.rows.find((r) => r.suite === 'gemm' && r.case === c && r.impl === impl)?.gops;
 const gemmGops = [`| shape | ${gemmImpls.map(([h]) => h).join(' | ')} |`, `| --- | ${gemmImpls.map(() => '---').join(' | ')} |`,
   ...bench.summary.map((s) => `| ${s.case} | ${gemmImpls.map(([, impl]) => (Number.isFinite(gops(s.case, impl)) ? gops(s.case, impl).toFixed(1) : 'n/a')).join(' | ')} |`)];
+const ceiling = bench.rows.find((r) => r.suite === 'gemm' && r.case === 'SIMD128 int8 ceiling');
+const ceilingLine = ceiling ? `The SIMD128 int8 ceiling on this engine, measured in the same run (\`kb_dot_ceiling\`: the 4×8 \`dot_i16x8_s\` + \`add\` register tile alone, int16 operands in L1, no output stage): ${ceiling.gops.toFixed(1)} GOPS.\n\n` : '';
 const table = `Node ${bench.node}, one thread, ${bench.date.slice(0, 10)}, best of ${bench.bestOf ?? 1} runs per row, the contenders of a shape timed interleaved; peer time / qwasm time (> 1 means qwasm is faster):\n\n${gemm.join('\n')}\n\n` +
-  `GOPS (2·M·N·K per call):\n\n${gemmGops.join('\n')}\n\n` +
+  `GOPS (2·M·N·K per call):\n\n${gemmGops.join('\n')}\n\n` + ceilingLine +
   (convCases.length ? `Convolutions (uint8 in, uint8 out, ONNX QLinearConv semantics):\n\n${conv.join('\n')}\n\n` : '') +
   (modelCases.length ? `Whole sample models (\`bench/suites/models.mjs\`; static int8 runs its layers in integers):\n\n${models.join('\n')}\n\n` : '') +
   `Tensor quantization through \`qw.quantize\` (GB/s of float32 input, including the copies in and out of the wasm heap):\n\n${qt.join('\n')}`;
