@@ -36,6 +36,25 @@ TEST(QuantizeKernel, SimdEqualsReferenceOnSizes0To300) {
   }
 }
 
+TEST(QuantizeKernel, WideCodeRangesEqualReference) {
+  // int16-sized codes take the magic-bias conversion; ranges past ±2^22 keep
+  // trunc_sat (codes there reach ±8e6 with this scale).
+  std::mt19937 rng(13);
+  std::normal_distribution<float> nd(0.0f, 4.0f);
+  for (size_t n : {1, 7, 8, 9, 63, 257}) {
+    std::vector<float> x(n);
+    for (auto& v : x) v = nd(rng);
+    for (auto [s, zp, lo, hi] : {std::tuple{0.001f, 5, -32768, 32767}, std::tuple{1e-6f, -3, -(1 << 23), 1 << 23},
+                                 std::tuple{1e-6f, 0, -(1 << 22), (1 << 22) - 1}}) {
+      std::vector<int32_t> a(n), b(n);
+      quantize_codes(x.data(), n, s, zp, lo, hi, a.data());
+      quantize_codes_ref(x.data(), n, s, zp, lo, hi, b.data());
+      ASSERT_EQ(a, b) << "n=" << n << " hi=" << hi;
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(b[i], quantizeValue(x[i], QParams{s, zp}, CodeRange{lo, hi}));
+    }
+  }
+}
+
 TEST(QuantizeKernel, FirstNonFiniteAndMinMaxEqualReferences) {
   std::mt19937 rng(12);
   std::normal_distribution<float> nd(0.0f, 4.0f);

@@ -173,6 +173,13 @@ inline v128_t codes4(const float* x, v128_t vs, v128_t vz, v128_t vlo, v128_t vh
   const v128_t q = wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x), vs)), vz);
   return wasm_f32x4_pmin(vhi, wasm_f32x4_pmax(vlo, q));
 }
+
+// Integral floats with |q| < 2^22 to int32: adding 1.5·2^23 puts q in the low
+// mantissa bits. Two instructions, where V8 lowers trunc_sat to ~8.
+constexpr int32_t kMagicRange = 1 << 22;
+inline v128_t integralToI32(v128_t q) {
+  return wasm_i32x4_sub(wasm_f32x4_add(q, wasm_f32x4_splat(12582912.0f)), wasm_i32x4_splat(0x4B400000));
+}
 }  // namespace
 #endif
 
@@ -184,10 +191,11 @@ void quantize_bytes(const float* x, size_t n, float scale, int32_t zp, int32_t q
     const bool isSigned = qmin < 0;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-      const v128_t a = wasm_i32x4_trunc_sat_f32x4(codes4(x + i, vs, vz, vlo, vhi));
-      const v128_t b = wasm_i32x4_trunc_sat_f32x4(codes4(x + i + 4, vs, vz, vlo, vhi));
-      const v128_t c = wasm_i32x4_trunc_sat_f32x4(codes4(x + i + 8, vs, vz, vlo, vhi));
-      const v128_t d = wasm_i32x4_trunc_sat_f32x4(codes4(x + i + 12, vs, vz, vlo, vhi));
+      // Byte codes: [qmin, qmax] ⊂ [-128, 255], well inside the magic range.
+      const v128_t a = integralToI32(codes4(x + i, vs, vz, vlo, vhi));
+      const v128_t b = integralToI32(codes4(x + i + 4, vs, vz, vlo, vhi));
+      const v128_t c = integralToI32(codes4(x + i + 8, vs, vz, vlo, vhi));
+      const v128_t d = integralToI32(codes4(x + i + 12, vs, vz, vlo, vhi));
       const v128_t lo16 = wasm_i16x8_narrow_i32x4(a, b), hi16 = wasm_i16x8_narrow_i32x4(c, d);
       wasm_v128_store(out + i, isSigned ? wasm_i8x16_narrow_i16x8(lo16, hi16) : wasm_u8x16_narrow_i16x8(lo16, hi16));
     }
@@ -243,6 +251,7 @@ void quantize_codes(const float* x, size_t n, float scale, int32_t zp, int32_t q
   if (g_simd) {
     const v128_t vs = wasm_f32x4_splat(scale), vz = wasm_f32x4_splat(static_cast<float>(zp));
     const v128_t vlo = wasm_f32x4_splat(static_cast<float>(qmin)), vhi = wasm_f32x4_splat(static_cast<float>(qmax));
+    const bool magic = qmin > -kMagicRange && qmax < kMagicRange;  // else wide codes (int32): trunc_sat
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
       v128_t a = wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + i), vs)), vz);
@@ -250,8 +259,8 @@ void quantize_codes(const float* x, size_t n, float scale, int32_t zp, int32_t q
       // pmin/pmax: the same compare-and-select as the scalar ternaries.
       a = wasm_f32x4_pmin(vhi, wasm_f32x4_pmax(vlo, a));
       b = wasm_f32x4_pmin(vhi, wasm_f32x4_pmax(vlo, b));
-      wasm_v128_store(out + i, wasm_i32x4_trunc_sat_f32x4(a));
-      wasm_v128_store(out + i + 4, wasm_i32x4_trunc_sat_f32x4(b));
+      wasm_v128_store(out + i, magic ? integralToI32(a) : wasm_i32x4_trunc_sat_f32x4(a));
+      wasm_v128_store(out + i + 4, magic ? integralToI32(b) : wasm_i32x4_trunc_sat_f32x4(b));
     }
     quantize_codes_ref(x + i, n - i, scale, zp, qmin, qmax, out + i);
     return;
