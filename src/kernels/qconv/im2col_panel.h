@@ -9,10 +9,11 @@
 // or one copy (stride 1), only border taps go element by element. Suits
 // wide outputs, where a panel is mostly one run.
 //
-// im2colRows: the whole [K][Pp] matrix (Pp = P rounded up to 8), one output
-// row per copy — for narrow outputs (OW < 32), where panels straddle rows
-// and the per-run work of gatherPanel8 dominates; the panels then take 8
-// contiguous values per k.
+// im2colRow / im2colRows: rows of the [K][Pp] matrix (Pp = P rounded up to
+// 8), one output row per copy — for narrow outputs (OW < 32), where panels
+// straddle rows and the per-run work of gatherPanel8 dominates, and for any
+// stride-1 window in the int8 path; the panels then take 8 contiguous
+// values per k.
 #pragma once
 
 #include <algorithm>
@@ -116,35 +117,37 @@ inline void copyShort(T* d, const T* src, size_t n) {
   for (size_t i = 0; i < n; ++i) d[i] = src[i];
 }
 
+// Row k of the im2col matrix: the tap k = (c·kh + i)·kw + j of every output
+// position, P values then `pad` up to Pp.
+template <class T>
+void im2colRow(const T* xg, const QConvShape& s, size_t k, T pad, T* row, size_t Pp) {
+  const size_t OH = s.outH(), OW = s.outW(), P = OH * OW;
+  const size_t c = k / (s.kh * s.kw), i = k / s.kw % s.kh, j = k % s.kw;
+  const ptrdiff_t H = static_cast<ptrdiff_t>(s.H), W = static_cast<ptrdiff_t>(s.W), sw = static_cast<ptrdiff_t>(s.sw);
+  const T* plane = xg + c * s.H * s.W;
+  // Output columns whose tap lies inside the image: [lo, hi).
+  const ptrdiff_t off = static_cast<ptrdiff_t>(j * s.dw) - static_cast<ptrdiff_t>(s.padLeft);  // x = ox·sw + off
+  const ptrdiff_t lo = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(OW), off >= 0 ? 0 : (-off + sw - 1) / sw);
+  const ptrdiff_t hi = std::max<ptrdiff_t>(lo, std::min<ptrdiff_t>(static_cast<ptrdiff_t>(OW), W - off <= 0 ? 0 : (W - off + sw - 1) / sw));
+  T* d = row;
+  for (size_t oy = 0; oy < OH; ++oy, d += OW) {
+    const ptrdiff_t iy = static_cast<ptrdiff_t>(oy * s.sh + i * s.dh) - static_cast<ptrdiff_t>(s.padTop);
+    if (iy < 0 || iy >= H) {
+      std::fill(d, d + OW, pad);
+      continue;
+    }
+    const T* src = plane + iy * W + off;
+    std::fill(d, d + lo, pad);
+    if (sw == 1) copyShort(d + lo, src + lo, static_cast<size_t>(hi - lo));
+    else for (ptrdiff_t ox = lo; ox < hi; ++ox) d[ox] = src[ox * sw];
+    std::fill(d + hi, d + OW, pad);
+  }
+  std::fill(row + P, row + Pp, pad);
+}
+
 template <class T>
 void im2colRows(const T* xg, const QConvShape& s, T pad, T* col, size_t Pp) {
-  const size_t Cg = s.C / s.groups, OH = s.outH(), OW = s.outW(), P = OH * OW;
-  const ptrdiff_t H = static_cast<ptrdiff_t>(s.H), W = static_cast<ptrdiff_t>(s.W), sw = static_cast<ptrdiff_t>(s.sw);
-  size_t k = 0;
-  for (size_t c = 0; c < Cg; ++c) {
-    const T* plane = xg + c * s.H * s.W;
-    for (size_t i = 0; i < s.kh; ++i)
-      for (size_t j = 0; j < s.kw; ++j, ++k) {
-        T* d = col + k * Pp;
-        // Output columns whose tap lies inside the image: [lo, hi).
-        const ptrdiff_t off = static_cast<ptrdiff_t>(j * s.dw) - static_cast<ptrdiff_t>(s.padLeft);  // x = ox·sw + off
-        const ptrdiff_t lo = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(OW), off >= 0 ? 0 : (-off + sw - 1) / sw);
-        const ptrdiff_t hi = std::max<ptrdiff_t>(lo, std::min<ptrdiff_t>(static_cast<ptrdiff_t>(OW), W - off <= 0 ? 0 : (W - off + sw - 1) / sw));
-        for (size_t oy = 0; oy < OH; ++oy, d += OW) {
-          const ptrdiff_t iy = static_cast<ptrdiff_t>(oy * s.sh + i * s.dh) - static_cast<ptrdiff_t>(s.padTop);
-          if (iy < 0 || iy >= H) {
-            std::fill(d, d + OW, pad);
-            continue;
-          }
-          const T* src = plane + iy * W + off;
-          std::fill(d, d + lo, pad);
-          if (sw == 1) copyShort(d + lo, src + lo, static_cast<size_t>(hi - lo));
-          else for (ptrdiff_t ox = lo; ox < hi; ++ox) d[ox] = src[ox * sw];
-          std::fill(d + hi, d + OW, pad);
-        }
-        std::fill(col + k * Pp + P, col + (k + 1) * Pp, pad);
-      }
-  }
+  for (size_t k = 0; k < s.reduction(); ++k) im2colRow(xg, s, k, pad, col + k * Pp, Pp);
 }
 
 }  // namespace qwasm::kernels
